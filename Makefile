@@ -1,0 +1,64 @@
+# One entry point for everything; see README.md.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PYTEST  := $(BIN)/pytest
+MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
+
+.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench ci clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## run: set up everything and serve the product with demo data at http://127.0.0.1:8000
+run: $(VENV)/.installed
+	scripts/system-deps run
+	$(BIN)/consentserve migrate
+	$(BIN)/consentserve demo
+	$(BIN)/consentserve serve --port 8000
+
+## test: the whole suite on SQLite and on PostgreSQL, browser tests included
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
+	scripts/system-deps test
+	$(PYTEST) -q
+
+test-postgres: $(VENV)/.installed
+	scripts/system-deps test
+	scripts/with-postgres $(PYTEST) -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## checks: migrations up to date, translations complete, production settings pass check --deploy
+checks: $(VENV)/.installed
+	$(MANAGE) makemigrations --check --dry-run
+	scripts/check-translations
+	CONSENTSERVE_ENV=production DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=consentserve.example \
+	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+## messages: refresh the .po files and compile them
+messages: $(VENV)/.installed
+	cd consentserve && $(MANAGE) makemessages -l de -l en --no-location --no-obsolete
+	cd consentserve && $(MANAGE) compilemessages
+
+## bench: the benchmarks of bench/, numbers printed and written to bench/results/
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
+
+ci: lint checks test
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,249 @@
+"""Settings, read from the environment only here.
+
+`CONSENTSERVE_ENV` selects the mode: `development` (default: SQLite under var/, mail to files,
+DEBUG on) or `production` (refuses to start with insecure settings, see `_refuse_insecure`).
+Every variable is documented in docs/configuration.md.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+MODE = env.str("CONSENTSERVE_ENV", default="development")
+if MODE not in {"development", "production", "test"}:
+    raise ImproperlyConfigured(
+        f"CONSENTSERVE_ENV must be development, production or test, not {MODE!r}"
+    )
+PRODUCTION = MODE == "production"
+
+VAR_DIR = Path(env.str("CONSENTSERVE_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+_DEV_SECRET = "development-only-secret-key-never-used-in-production"  # noqa: S105
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="" if PRODUCTION else _DEV_SECRET)
+DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+
+
+def _refuse_insecure() -> None:
+    """Production must never run with a guessable key, debug pages or an open Host header."""
+    problems = []
+    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32:
+        problems.append("DJANGO_SECRET_KEY must be set to a random value of at least 32 characters")
+    if DEBUG:
+        problems.append("DJANGO_DEBUG must be off")
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        problems.append("DJANGO_ALLOWED_HOSTS must list the host names this site answers to")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
+
+
+if PRODUCTION:
+    _refuse_insecure()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "csp",
+    "huey.contrib.djhuey",
+    "consentserve.core",
+    "consentserve.privacy",
+    "consentserve.website",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "consentserve.privacy.access_log.AccessLogMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "consentserve" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "consentserve.website.context.site",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+# SQLite in WAL mode is the embedded default; PostgreSQL through DATABASE_URL.
+_SQLITE_DEFAULT = f"sqlite:///{VAR_DIR / 'consentserve.sqlite3'}"
+DATABASES = {"default": env.db_url("DATABASE_URL", default=_SQLITE_DEFAULT)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # IMMEDIATE avoids "database is locked" upgrades from read to write locks.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA busy_timeout=20000; PRAGMA foreign_keys=ON;"
+            ),
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONSENTSERVE_DB_CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "consentserve" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Berlin"
+# The language cookie is set only by the explicit language switch (R-C1-3); 12 months at most.
+LANGUAGE_COOKIE_NAME = "django_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- transport security ---------------------------------------------------------------------
+# TLS is on when the server terminates it (consentserve serve --cert/--key sets this) or when a
+# proxy in front does and names itself through CONSENTSERVE_PROXY_SSL_HEADER.
+TLS = env.bool("CONSENTSERVE_TLS", default=PRODUCTION)
+_proxy_header = env.str("CONSENTSERVE_PROXY_SSL_HEADER", default="")
+if _proxy_header:
+    # Only the configured header is trusted, e.g. "X-Forwarded-Proto".
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+SECURE_SSL_REDIRECT = TLS
+SECURE_HSTS_SECONDS = 31536000 if TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS
+# Preloading is optional (R-G-2) and hard to undo: the operator opts in by submitting the
+# domain; until then Django's reminder is silenced.
+SECURE_HSTS_PRELOAD = env.bool("CONSENTSERVE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = TLS
+CSRF_COOKIE_SECURE = TLS
+LANGUAGE_COOKIE_SECURE = TLS
+# The __Host- prefix binds the cookie to this exact host over TLS (R-C1-2).
+SESSION_COOKIE_NAME = "__Host-sessionid" if TLS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if TLS else "csrftoken"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# --- mail -----------------------------------------------------------------------------------
+# Mail goes to files under var/mail unless an SMTP server is configured.
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if env.str("CONSENTSERVE_SMTP_HOST", default="")
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env.str("CONSENTSERVE_SMTP_HOST", default="localhost")
+EMAIL_PORT = env.int("CONSENTSERVE_SMTP_PORT", default=25)
+EMAIL_HOST_USER = env.str("CONSENTSERVE_SMTP_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("CONSENTSERVE_SMTP_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("CONSENTSERVE_SMTP_STARTTLS", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str(
+    "CONSENTSERVE_FROM_EMAIL", default="CONSENTserve <info@consentserve.com>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where quote requests are announced to the operator.
+CONSENTSERVE_OPERATOR_EMAIL = env.str(
+    "CONSENTSERVE_OPERATOR_EMAIL", default="info@consentserve.com"
+)
+
+# --- task queue -----------------------------------------------------------------------------
+# huey with its embedded SQLite store by default; Redis when CONSENTSERVE_REDIS_URL is set.
+_redis_url = env.str("CONSENTSERVE_REDIS_URL", default="")
+HUEY = {
+    "name": "consentserve",
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+}
+if _redis_url:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": _redis_url})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
+
+# --- CONSENTserve ---------------------------------------------------------------------------
+# "thread": a background writer per process; "manual": tests drain the queue themselves.
+CONSENTSERVE_ACCESS_LOG = env.str("CONSENTSERVE_ACCESS_LOG", default="thread")
+CONSENTSERVE_RETENTION_BATCH = env.int("CONSENTSERVE_RETENTION_BATCH", default=5000)
+
+# --- logging: no personal data (no IPs, no user agents, no e-mail addresses) ----------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("CONSENTSERVE_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's request logger prints the path and, for 4xx, the client; we keep our own
+        # access log under retention instead.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+        "uvicorn.access": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from consentserve.website import views as website_views
+
+urlpatterns = [
+    path("lang/<str:code>/", website_views.choose_language, name="choose-language"),
+    path("backoffice/", admin.site.urls),
+]
+urlpatterns += i18n_patterns(
+    path("", include("consentserve.website.urls")),
+    prefix_default_language=True,
+)
+
+handler400 = "consentserve.website.views.bad_request"
+handler403 = "consentserve.website.views.forbidden"
+handler404 = "consentserve.website.views.not_found"
+handler500 = "consentserve.website.views.server_error"

@@ -1,0 +1,102 @@
+"""The one command-line entry point: `consentserve <command>`.
+
+serve      run the ASGI server (uvicorn) with N workers, optionally with TLS
+migrate    bring the database schema up to date
+demo       fill the database with a realistic demo state
+worker     run the task queue (scheduled retention, mail)
+retention  apply every retention rule of the privacy register now
+manage     any Django management command, e.g. `consentserve manage check --deploy`
+"""
+
+import argparse
+import os
+import sys
+
+
+def _django(*argv: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["consentserve", *argv])
+
+
+def _serve(args: argparse.Namespace) -> None:
+    if bool(args.cert) != bool(args.key):
+        sys.exit("consentserve serve: --cert and --key go together")
+    if args.cert:
+        os.environ["CONSENTSERVE_TLS"] = "1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Import settings in this process first: production mode refuses insecure settings here,
+    # with a clear message, before any worker is spawned.
+    import django
+
+    django.setup()
+    import uvicorn
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        _django("collectstatic", "--noinput", "--verbosity", "0")
+    if args.redirect_port and args.cert:
+        from consentserve.core.https_redirect import start_redirect_server
+
+        start_redirect_server(args.host, args.redirect_port, https_port=args.port)
+    uvicorn.run(
+        "config.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        ssl_certfile=args.cert,
+        ssl_keyfile=args.key,
+        # Client addresses come from a proxy only when one is configured.
+        proxy_headers=bool(args.forwarded_allow_ips),
+        forwarded_allow_ips=args.forwarded_allow_ips or None,
+        access_log=False,  # uvicorn's log would hold IPs; the access log under retention does
+        server_header=False,
+        lifespan="off",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="consentserve", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default=os.environ.get("CONSENTSERVE_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("CONSENTSERVE_PORT", 8000)))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 1)))
+    serve.add_argument("--cert", help="TLS certificate (PEM); turns on HTTPS, HSTS, secure cookies")
+    serve.add_argument("--key", help="TLS private key (PEM)")
+    serve.add_argument(
+        "--redirect-port", type=int, help="with TLS: also answer plain HTTP here with 301 to HTTPS"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("CONSENTSERVE_FORWARDED_ALLOW_IPS", ""),
+        help="addresses of the reverse proxy whose X-Forwarded-For is trusted",
+    )
+
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("demo", help="load the demo data")
+    sub.add_parser("worker", help="run the task queue and its schedules")
+    retention = sub.add_parser("retention", help="apply the retention rules of the register")
+    retention.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        _serve(args)
+    elif args.command == "migrate":
+        _django("migrate", "--noinput")
+    elif args.command == "demo":
+        _django("demo_data")
+    elif args.command == "worker":
+        _django("run_huey")
+    elif args.command == "retention":
+        _django("privacy_retention", *(["--dry-run"] if args.dry_run else []))
+    elif args.command == "manage":
+        _django(*args.rest)
+
+
+if __name__ == "__main__":
+    main()

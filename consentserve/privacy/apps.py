@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PrivacyConfig(AppConfig):
+    name = "consentserve.privacy"
+    label = "privacy"
+    verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        # Validate the register at start-up: a broken register stops the process here.
+        from . import checks, register  # noqa: F401
+
+        register.get_register()

@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessLogEntry(models.Model):
+    """One request to the website or portal: exactly the fields of policy B.1 (R-B1-1)."""
+
+    ip = models.GenericIPAddressField(_("IP address"), unpack_ipv4=True)
+    captured_at = models.DateTimeField(_("date and time"), db_index=True)
+    os = models.CharField(_("operating system"), max_length=100, blank=True)
+    browser = models.CharField(_("browser"), max_length=100, blank=True)
+    browser_version = models.CharField(_("browser version"), max_length=50, blank=True)
+    referrer_url = models.CharField(_("referrer URL"), max_length=2048, blank=True)
+    requested_url = models.CharField(_("requested URL"), max_length=2048)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-captured_at"]
+
+    def __str__(self) -> str:
+        return f"{self.captured_at:%Y-%m-%d %H:%M:%S} {self.requested_url}"
+
+
+class LegalHoldQuerySet(models.QuerySet):
+    def active(self, *, at=None):
+        at = at or timezone.now()
+        return self.filter(released_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
+        )
+
+    def for_model(self, model: type[models.Model]):
+        return self.filter(content_type=ContentType.objects.get_for_model(model))
+
+
+class LegalHold(models.Model):
+    """Keeps one stored record from retention until it expires or is released (R-E-3)."""
+
+    class Kind(models.TextChoices):
+        STATUTORY = "statutory", _("statutory retention (§ 257 HGB, § 147 AO)")
+        LITIGATION = "litigation", _("litigation")
+        AUTHORITY_ORDER = "authority_order", _("authority order")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("reason"))
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    objects = LegalHoldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.content_type.model} {self.object_id}"
+
+
+class RetentionRun(models.Model):
+    """What one rule of the register did in one retention run."""
+
+    run_id = models.UUIDField(db_index=True)
+    activity = models.CharField(max_length=100)
+    store = models.CharField(max_length=100)
+    action = models.CharField(max_length=20)
+    dry_run = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    anonymised = models.PositiveIntegerField(default=0)
+    held = models.PositiveIntegerField(default=0)
+    minimised = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.activity}/{self.store}"
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("published privacy-policy versions are immutable")
+
+
+class PolicyVersion(models.Model):
+    """A published privacy policy: immutable, dated and hashed (R-REG-4)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    effective_from = models.DateField()
+    register_sha256 = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64)
+    html_de = models.TextField()
+    html_en = models.TextField()
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("privacy policy version")
+        verbose_name_plural = _("privacy policy versions")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"v{self.number} ({self.effective_from})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("published privacy-policy versions are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("published privacy-policy versions are immutable")
+
+    def html(self, language: str) -> str:
+        return self.html_de if language == "de" else self.html_en

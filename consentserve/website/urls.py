@@ -1,0 +1,16 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+app_name = "website"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(_("features/"), views.features, name="features"),
+    path(_("pricing/"), views.pricing, name="pricing"),
+    path(_("quote/"), views.quote, name="quote"),
+    path(_("quote/thanks/"), views.quote_thanks, name="quote-thanks"),
+    path(_("imprint/"), views.imprint, name="imprint"),
+    path(_("privacy/"), views.privacy_policy, name="privacy"),
+    path(_("privacy/v<int:number>/"), views.privacy_policy, name="privacy-version"),
+]
