@@ -51,8 +51,10 @@ checks: $(VENV)/.installed
 
 ## messages: refresh the .po files and compile them
 messages: $(VENV)/.installed
-	cd consentserve && $(MANAGE) makemessages -l de -l en --no-location --no-obsolete
-	cd consentserve && $(MANAGE) compilemessages
+	for app in consentserve/*/locale; do \
+	  (cd $$(dirname $$app) && $(MANAGE) makemessages -l de -l en --no-location --no-obsolete \
+	   && $(MANAGE) compilemessages) || exit 1; \
+	done
 
 ## bench: the benchmarks of bench/, numbers printed and written to bench/results/
 bench: $(VENV)/.installed

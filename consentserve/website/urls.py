@@ -1,6 +1,8 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from consentserve.privacy import views as privacy_views
+
 from . import views
 
 app_name = "website"
@@ -11,6 +13,6 @@ urlpatterns = [
     path(_("quote/"), views.quote, name="quote"),
     path(_("quote/thanks/"), views.quote_thanks, name="quote-thanks"),
     path(_("imprint/"), views.imprint, name="imprint"),
-    path(_("privacy/"), views.privacy_policy, name="privacy"),
-    path(_("privacy/v<int:number>/"), views.privacy_policy, name="privacy-version"),
+    path(_("privacy/"), privacy_views.policy_page, name="privacy"),
+    path(_("privacy/v<int:number>/"), privacy_views.policy_page, name="privacy-version"),
 ]

@@ -3,7 +3,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
 
 
 def home(request):
@@ -28,15 +27,6 @@ def quote_thanks(request):
 
 def imprint(request):
     return render(request, "website/imprint.html")
-
-
-def privacy_policy(request, number=None):
-    from consentserve.privacy.policy import policy_version
-
-    version = policy_version(number)
-    return render(
-        request, "website/privacy.html", {"version": version, "html": version.html(get_language())}
-    )
 
 
 def choose_language(request, code):
