@@ -43,7 +43,7 @@ _writer_lock = threading.Lock()
 dropped = 0
 
 
-def _entry(hit: Hit) -> AccessLogEntry:
+def entry_from_hit(hit: Hit) -> AccessLogEntry:
     agent = parse_user_agent(hit.user_agent) if hit.user_agent else None
     system = parse_os(hit.user_agent) if hit.user_agent else None
     version = ".".join(p for p in (agent.major, agent.minor) if p) if agent else ""
@@ -71,7 +71,7 @@ def flush(first: Hit | None = None) -> int:
             pass
         if not batch:
             return written
-        AccessLogEntry.objects.bulk_create([_entry(hit) for hit in batch])
+        AccessLogEntry.objects.bulk_create([entry_from_hit(hit) for hit in batch])
         written += len(batch)
 
 

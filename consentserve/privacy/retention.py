@@ -76,16 +76,16 @@ def _apply(rule: Rule, *, now: datetime, dry_run: bool, batch_size: int) -> Rete
     if not dry_run:
         done = 0
         while True:
+            # The batch is a LIMITed subquery, so no list of keys travels through Python.
+            batch = model._default_manager.filter(pk__in=free.values("pk")[:batch_size])
             with transaction.atomic():
-                pks = list(free.values_list("pk", flat=True)[:batch_size])
-                if not pks:
-                    break
-                batch = model._default_manager.filter(pk__in=pks)
                 if store.anonymise:
-                    batch.update(**store.anonymise)
+                    changed = batch.update(**store.anonymise)
                 else:
-                    batch.delete()
-                done += len(pks)
+                    changed = batch.delete()[0]
+            if not changed:
+                break
+            done += changed
         if store.anonymise:
             run.anonymised = done
         else:
