@@ -172,6 +172,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# A clear page that says what happened and what to do, in the visitor's language.
+CSRF_FAILURE_VIEW = "consentserve.website.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 CONTENT_SECURITY_POLICY = {

@@ -93,7 +93,11 @@ class RetentionRun(models.Model):
 
 
 class PolicyVersionQuerySet(models.QuerySet):
+    # Bulk paths refuse too; migration 0002 adds database triggers for raw SQL.
     def update(self, **kwargs):
+        raise PermissionError("published privacy-policy versions are immutable")
+
+    def delete(self):
         raise PermissionError("published privacy-policy versions are immutable")
 
 

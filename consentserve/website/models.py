@@ -29,4 +29,9 @@ class QuoteRequest(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.company}"
+        return f"{self.case_number} {self.company}"
+
+    @property
+    def case_number(self) -> str:
+        """What the sender and the back office quote when they talk about this case."""
+        return f"Q-{self.pk:06d}"
