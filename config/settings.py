@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "huey.contrib.djhuey",
     "consentserve.core",
+    "consentserve.accounts",
     "consentserve.privacy",
     "consentserve.website",
 ]
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
+AUTH_USER_MODEL = "accounts.User"
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"

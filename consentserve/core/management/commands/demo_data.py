@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from consentserve.privacy.access_log import Hit, entry_from_hit
 from consentserve.privacy.models import AccessLogEntry
-from consentserve.privacy.policy import policy_version
+from consentserve.privacy.policy import policy_publish
 from consentserve.website.models import QuoteRequest
 
-DEMO_ADMIN = ("admin", "consentserve-demo")
+DEMO_ADMIN = ("admin@example.com", "consentserve-demo")
 
 QUOTES = [
     (
@@ -86,20 +86,18 @@ class Command(BaseCommand):
             self._admin()
             quotes = self._quotes()
             hits = self._access_log()
-        policy = policy_version()
+        policy, _created = policy_publish()  # the current rendering, unless it is published
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
             f"privacy policy v{policy.number}.\n"
-            f"Back office: http://127.0.0.1:8000/backoffice/  user {DEMO_ADMIN[0]!r} "
+            f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
             f"password {DEMO_ADMIN[1]!r}"
         )
 
     def _admin(self):
         user_model = get_user_model()
-        if not user_model.objects.filter(username=DEMO_ADMIN[0]).exists():
-            user_model.objects.create_superuser(
-                DEMO_ADMIN[0], "admin@example.com", DEMO_ADMIN[1], first_name="Demo"
-            )
+        if not user_model.objects.filter(email=DEMO_ADMIN[0]).exists():
+            user_model.objects.create_superuser(DEMO_ADMIN[0], DEMO_ADMIN[1], first_name="Demo")
 
     def _quotes(self) -> int:
         if QuoteRequest.objects.exists():
