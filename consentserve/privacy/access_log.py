@@ -1,15 +1,17 @@
 """The access log of policy B.1: exactly IP, time, OS, browser and version, referrer, URL.
 
 The middleware only copies four strings into a bounded in-process queue; a writer thread per
-process parses user agents (ua-parser) and inserts in batches, so pages never wait for the
-database. When the queue is full an entry is dropped and counted rather than slowing a page:
-the log serves security, not billing. The retention engine deletes entries after 7 days.
+process parses user agents (ua-parser) and inserts once a second in one batch, so pages never
+wait for the database. When the queue is full an entry is dropped and counted rather than
+slowing a page: the log serves security, not billing. The retention engine deletes entries
+after 7 days.
 """
 
 import atexit
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,13 +87,11 @@ def flush_discard() -> None:
 
 
 def _run_writer() -> None:
+    # Writing once a second turns many small transactions into one insert per batch.
     while True:
+        time.sleep(FLUSH_SECONDS)
         try:
-            first = _queue.get(timeout=FLUSH_SECONDS)
-        except queue.Empty:
-            continue
-        try:
-            flush(first)
+            flush()
         except Exception:  # the writer must survive a database hiccup; entries are lost
             log.exception("access log: batch could not be written")
         finally:
