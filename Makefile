@@ -46,6 +46,7 @@ checks: $(VENV)/.installed
 	$(MANAGE) makemigrations --check --dry-run
 	scripts/check-translations
 	CONSENTSERVE_ENV=production DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=consentserve.example \
+	  CONSENTSERVE_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  $(MANAGE) check --deploy --fail-level WARNING
 

@@ -124,6 +124,7 @@ def _serve(var_dir: Path, access_log: str) -> tuple[subprocess.Popen, int]:
         CONSENTSERVE_TLS="0",
         DJANGO_SECRET_KEY="b" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        CONSENTSERVE_ENCRYPTION_KEYS="PpGVURvaManOf_KIYNjcYyyLUlSStFn6CEO7bkJCHQY=",
         CONSENTSERVE_ACCESS_LOG=access_log,
     )
     proc = subprocess.Popen(

@@ -41,6 +41,8 @@ def _refuse_insecure() -> None:
         problems.append("DJANGO_DEBUG must be off")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("DJANGO_ALLOWED_HOSTS must list the host names this site answers to")
+    if not env.list("CONSENTSERVE_ENCRYPTION_KEYS", default=[]):
+        problems.append("CONSENTSERVE_ENCRYPTION_KEYS must hold a Fernet key for payment details")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
@@ -57,9 +59,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_countries",
     "huey.contrib.djhuey",
     "consentserve.core",
     "consentserve.accounts",
+    "consentserve.billing",
     "consentserve.privacy",
     "consentserve.website",
 ]
@@ -235,6 +239,12 @@ else:
 # "thread": a background writer per process; "manual": tests drain the queue themselves.
 CONSENTSERVE_ACCESS_LOG = env.str("CONSENTSERVE_ACCESS_LOG", default="thread")
 CONSENTSERVE_RETENTION_BATCH = env.int("CONSENTSERVE_RETENTION_BATCH", default=5000)
+# Fernet keys for payment details, newest first (docs/configuration.md). Development derives
+# one from the development secret so `make run` needs no set-up; production must set its own.
+_DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci1wcm8="  # noqa: S105
+CONSENTSERVE_ENCRYPTION_KEYS = env.list(
+    "CONSENTSERVE_ENCRYPTION_KEYS", default=[] if PRODUCTION else [_DEV_ENCRYPTION_KEY]
+)
 
 # --- logging: no personal data (no IPs, no user agents, no e-mail addresses) ----------------
 LOGGING = {

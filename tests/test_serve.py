@@ -63,6 +63,7 @@ def _env(tmp_path: Path, **extra) -> dict:
         CONSENTSERVE_ENV="production",
         DJANGO_SECRET_KEY="s" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        CONSENTSERVE_ENCRYPTION_KEYS="PpGVURvaManOf_KIYNjcYyyLUlSStFn6CEO7bkJCHQY=",
         CONSENTSERVE_VAR_DIR=str(tmp_path / "var"),
         **extra,
     )

@@ -11,6 +11,7 @@ GOOD = {
     "DJANGO_SECRET_KEY": "k" * 50,
     "DJANGO_ALLOWED_HOSTS": "consentserve.example",
     "DJANGO_DEBUG": "0",
+    "CONSENTSERVE_ENCRYPTION_KEYS": "PpGVURvaManOf_KIYNjcYyyLUlSStFn6CEO7bkJCHQY=",
 }
 
 
@@ -39,6 +40,7 @@ def test_production_starts_with_secure_settings(tmp_path):
         ({"DJANGO_DEBUG": "1"}, "DJANGO_DEBUG"),
         ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"CONSENTSERVE_ENCRYPTION_KEYS": None}, "CONSENTSERVE_ENCRYPTION_KEYS"),
     ],
 )
 def test_production_refuses_insecure_settings(tmp_path, override, message):

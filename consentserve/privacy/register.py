@@ -102,6 +102,8 @@ class Store:
     filter: dict[str, Any] = field(default_factory=dict)
     anonymise: dict[str, Any] = field(default_factory=dict)  # field -> value, for action anonymise
     minimise_on_hold: tuple[str, ...] = ()  # fields blanked while a legal hold keeps the row
+    # A store-specific period (e.g. an expired invitation) instead of the activity's.
+    duration: "Duration | None" = None
 
 
 @dataclass(frozen=True)
@@ -541,6 +543,7 @@ def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
             filter=dict(s.get("filter") or {}),
             anonymise=dict(s.get("anonymise") or {}),
             minimise_on_hold=tuple(s.get("minimise_on_hold") or ()),
+            duration=Duration.parse(s["duration"]) if s.get("duration") else None,
         )
         if retention.action == "anonymise" and not store.anonymise:
             raise RegisterError(f"{where}.stores[{i}]: action anonymise needs the fields to reset")

@@ -34,7 +34,7 @@ class Rule:
         return apps.get_model(self.store.model)
 
     def due(self, now: datetime) -> models.QuerySet:
-        cutoff = self.activity.retention.duration.before(now)
+        cutoff = (self.store.duration or self.activity.retention.duration).before(now)
         return self.model._default_manager.filter(
             **{f"{self.store.trigger}__lte": cutoff}, **self.store.filter
         )
