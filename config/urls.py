@@ -9,6 +9,9 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
 ]
 urlpatterns += i18n_patterns(
+    path("account/", include("allauth.urls")),
+    path("portal/privacy/", include("consentserve.privacy.centre.urls")),
+    path("portal/", include("consentserve.portal.urls")),
     path("", include("consentserve.website.urls")),
     prefix_default_language=True,
 )
