@@ -291,5 +291,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
         "uvicorn.access": {"level": "WARNING"},
+        # The task-queue consumer installs its own handler; propagating would print twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }

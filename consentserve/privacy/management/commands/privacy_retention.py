@@ -15,12 +15,12 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, batch_size=None, **options):
         runs = retention_run(dry_run=dry_run, batch_size=batch_size)
         header = (
-            f"{'activity':<18} {'store':<24} {'due':>8} {'deleted':>8} {'anonym.':>8} "
+            f"{'activity':<22} {'store':<26} {'due':>8} {'deleted':>8} {'anonym.':>8} "
             f"{'held':>6} {'ms':>7}"
         )
         self.stdout.write(("DRY RUN: nothing changed\n" if dry_run else "") + header)
         for run in runs:
             self.stdout.write(
-                f"{run.activity:<18} {run.store:<24} {run.due:>8} {run.deleted:>8} "
+                f"{run.activity:<22} {run.store:<26} {run.due:>8} {run.deleted:>8} "
                 f"{run.anonymised:>8} {run.held:>6} {run.duration_ms:>7}"
             )
