@@ -61,12 +61,14 @@ INSTALLED_APPS = [
     "csp",
     "django_countries",
     "huey.contrib.djhuey",
+    # Templates and translations are found app by app in this order: accounts comes before
+    # allauth so that its pages, in the site's look and formal German, replace allauth's.
+    "consentserve.accounts",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
     "consentserve.core",
-    "consentserve.accounts",
     "consentserve.billing",
     "consentserve.portal",
     "consentserve.privacy",
@@ -115,6 +117,40 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGIN_URL = "account_login"
+# One form asks for exactly what the policy names for registration (R-B3-1).
+ACCOUNT_FORMS = {"signup": "consentserve.accounts.forms.RegistrationForm"}
+# One address per person, changed by verifying the new one (self-service rectification, R-B3-7).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "CONSENTserve: "
+ACCOUNT_LOGOUT_REDIRECT_URL = "website:home"
+# Counted per client address and per account; limits on failed sign-ins also cover the second
+# factor (allauth counts wrong codes per user under "login_failed").
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery-code seeds are encrypted at rest like payment details (R-G-3).
+MFA_ADAPTER = "consentserve.accounts.adapters.MFAAdapter"
+MFA_TOTP_ISSUER = "CONSENTserve"
+# The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+# Rate-limit counters and spent TOTP codes live in the cache, which therefore must be shared by
+# every worker process: a file cache under VAR_DIR needs no extra service. The test suite uses a
+# cache that keeps nothing, so no counter leaks from one test into the next or between test
+# runs on one machine; tests of rate limits switch a real cache on. Above MAX_ENTRIES the cache
+# drops a third of its entries at random, counters included, so it is far above Django's 300.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if MODE == "test"
+        else "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -64,3 +64,27 @@ def test_full_queue_drops_instead_of_blocking(monkeypatch, settings):
     access_log.record(hit)
     access_log.record(hit)
     assert access_log.dropped == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        ("/de/portal/invitations/Tok3n-_x/", "/de/portal/invitations/[redacted]/"),
+        ("/en/account/confirm-email/MQ:1abc:xyz/", "/en/account/confirm-email/[redacted]/"),
+        ("/de/account/password/reset/key/ab-KEY456/", "/de/account/password/reset/key/[redacted]/"),
+        (
+            "/de/account/login/?next=/de/portal/invitations/Tok3n/",
+            "/de/account/login/?next=/de/portal/invitations/[redacted]/",
+        ),
+        (
+            "/de/account/login/?next=%2Fde%2Fportal%2Finvitations%2FTok3n%2F",
+            "/de/account/login/?next=%2Fde%2Fportal%2Finvitations%2F[redacted]%2F",
+        ),
+        ("/de/preise/?plan=business", "/de/preise/?plan=business"),
+    ],
+)
+def test_secrets_in_urls_are_not_logged(url, logged):
+    hit = access_log.Hit("192.0.2.1", None, "", url, url)
+    entry = access_log.entry_from_hit(hit)
+    assert entry.requested_url == logged
+    assert entry.referrer_url == logged

@@ -111,7 +111,11 @@ class Invitation(models.Model):
     role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices)
     token_sha256 = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,  # the inviter may have left; the invitation stays valid
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -10,6 +10,7 @@ after 7 days.
 import atexit
 import logging
 import queue
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -45,6 +46,18 @@ _writer_lock = threading.Lock()
 dropped = 0
 
 
+# Paths that carry a secret (invitation tokens, e-mail confirmation and password-reset keys):
+# the log must not become a way to take over what the secret grants. Matched anywhere in the
+# URL, so a `?next=` that carries such a path is redacted too.
+_SECRET_PATH = re.compile(
+    r"((?:invitations|confirm-email|reset(?:/|%2F)key)(?:/|%2F))[^/?&#%]+", re.IGNORECASE
+)
+
+
+def redact(url: str) -> str:
+    return _SECRET_PATH.sub(r"\1[redacted]", url)
+
+
 def entry_from_hit(hit: Hit) -> AccessLogEntry:
     agent = parse_user_agent(hit.user_agent) if hit.user_agent else None
     system = parse_os(hit.user_agent) if hit.user_agent else None
@@ -55,8 +68,8 @@ def entry_from_hit(hit: Hit) -> AccessLogEntry:
         os=(system.family if system else "")[:100],
         browser=(agent.family if agent else "")[:100],
         browser_version=version[:50],
-        referrer_url=hit.referrer[:2048],
-        requested_url=hit.url[:2048],
+        referrer_url=redact(hit.referrer)[:2048],
+        requested_url=redact(hit.url)[:2048],
     )
 
 

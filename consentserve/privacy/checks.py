@@ -1,14 +1,21 @@
 """System checks that keep the register and the code in step (R-REG-2).
 
 A model that holds personal data must be the store of an activity, with every field labelled;
-any other model must be listed under `non_personal` with the reason. Adding a model or a column
-without describing it fails `manage.py check`, and so CI.
+any other model must be listed under `non_personal` with the reason. A store that holds personal
+data must say how its rows belong to a person (`subject`), so that access, restriction and
+erasure reach them. Adding a model or a column without describing it fails `manage.py check`,
+and so CI.
 """
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 
-from .register import RegisterError, get_register
+from .engine.adapters import adapter_names
+from .register import RegisterError, Store, get_register
+from .retention import split_to_many
 
 
 def _label(model) -> str:
@@ -54,17 +61,123 @@ def register_describes_every_model(app_configs=None, **kwargs):
             errors.append(
                 Error(f"register names unknown field {_label(model)}.{unknown}", id="privacy.E003")
             )
-        for name in [store.trigger, *store.filter, *store.minimise_on_hold, *store.anonymise]:
-            if name and name.split("__")[0] not in columns:
+        for name in [store.trigger, *store.filter]:
+            if name and _resolve(model, name) is None:
                 errors.append(
                     Error(
                         f"register rule names unknown field {_label(model)}.{name}",
                         id="privacy.E004",
                     )
                 )
+        own = [*store.minimise_on_hold, *store.anonymise, *store.orphaned_from]
+        for name in [*own, *([store.due_with] if store.due_with else [])]:
+            if name not in columns:
+                errors.append(
+                    Error(
+                        f"register rule names unknown field {_label(model)}.{name}",
+                        id="privacy.E004",
+                    )
+                )
+        errors.extend(_retention_shape(model, store))
+        errors.extend(_subject(model, store, activity.id))
     known = {_label(m).lower() for m in apps.get_models()}
     for stale in sorted((set(described) | non_personal) - known):
         errors.append(
             Error(f"register names a model that does not exist: {stale}", id="privacy.E005")
         )
+    return errors
+
+
+def _resolve(model, path: str):
+    """The field a lookup path ends at (a trailing lookup such as `in` allowed), or None."""
+    current, field = model, None
+    parts = path.split("__")
+    for index, part in enumerate(parts):
+        if current is None:
+            return None
+        try:
+            field = current._meta.pk if part == "pk" else current._meta.get_field(part)
+        except FieldDoesNotExist:
+            last = index == len(parts) - 1
+            return field if last and field is not None and field.get_lookup(part) else None
+        current = field.related_model if field.is_relation else None
+    return field
+
+
+def _retention_shape(model, store: Store) -> list[Error]:
+    errors = []
+    if store.trigger_all and store.trigger and _resolve(model, store.trigger):
+        try:
+            split_to_many(model, store.trigger)
+        except LookupError as exc:
+            errors.append(Error(f"trigger_all: {exc}", id="privacy.E009"))
+    if store.due_with and store.due_with in {f.name for f in model._meta.concrete_fields}:
+        parent = model._meta.get_field(store.due_with)
+        described = (
+            get_register().store_for(_label(parent.related_model)) if parent.is_relation else None
+        )
+        if described is None or not (described[1].trigger or described[1].due_with):
+            errors.append(
+                Error(
+                    f"{_label(model)}.due_with: {store.due_with} must point to a store with a "
+                    "retention rule",
+                    id="privacy.E009",
+                )
+            )
+    return errors
+
+
+def _points_to_user(model, path: str) -> bool:
+    user_model = get_user_model()
+    if path == "pk":
+        return model is user_model
+    field = _resolve(model, path)
+    return field is not None and field.is_relation and field.related_model is user_model
+
+
+def _subject(model, store: Store, activity_id: str) -> list[Error]:
+    """A store with personal data says how its rows belong to a person (R-F-15…R-F-18)."""
+    label = _label(model)
+    link = store.subject
+    if link is None:
+        if set(store.fields.values()) - {"none"}:
+            return [
+                Error(
+                    f"store {label} of activity {activity_id} holds personal data but has no "
+                    "subject path",
+                    hint="Add `subject: {user: <path to the user>}` or `{email: <field>}`, "
+                    "`{adapter: <name>}` for an adapter written in code, or `{unlinked: <why>}`.",
+                    obj=model,
+                    id="privacy.E006",
+                )
+            ]
+        return []
+    errors = []
+
+    def bad(what: str) -> None:
+        errors.append(Error(f"store {label}: subject {what}", obj=model, id="privacy.E007"))
+
+    if link.user and not _points_to_user(model, link.user):
+        bad(f"user path {link.user!r} does not lead to the user model")
+    if link.shared and not _points_to_user(model, link.shared):
+        bad(f"shared path {link.shared!r} does not lead to the user model")
+    if link.email:
+        field = _resolve(model, link.email)
+        if field is None or not isinstance(field, models.CharField):
+            bad(f"email path {link.email!r} does not lead to a text field")
+    for path in link.when:
+        if _resolve(model, path) is None:
+            bad(f"condition {path!r} names an unknown field")
+    if link.adapter and link.adapter not in adapter_names():
+        errors.append(
+            Error(
+                f"store {label}: no adapter registered under the name {link.adapter!r}",
+                obj=model,
+                id="privacy.E008",
+            )
+        )
+    if store.consent:
+        for name in (store.consent.purpose, store.consent.withdrawn):
+            if name not in store.fields:
+                bad(f"consent field {name!r} is not a labelled field")
     return errors

@@ -132,3 +132,115 @@ class PolicyVersion(models.Model):
 
     def html(self, language: str) -> str:
         return self.html_de if language == "de" else self.html_en
+
+
+class Objection(models.Model):
+    """An objection under Art. 21 GDPR (R-F-21), from a signed-in user or by e-mail.
+
+    An objection to direct marketing is absolute and granted when it arrives (Art. 21(3)); any
+    other objection waits for staff to weigh compelling grounds (Art. 21(1)).
+    """
+
+    class Kind(models.TextChoices):
+        DIRECT_MARKETING = "direct_marketing", _("direct marketing (Art. 21(2) GDPR)")
+        PARTICULAR_SITUATION = (
+            "particular_situation",
+            _("grounds relating to my particular situation (Art. 21(1) GDPR)"),
+        )
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("pending")
+        GRANTED = "granted", _("granted")
+        REFUSED = "refused", _("refused")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    activity = models.CharField(_("processing activity"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    decision = models.CharField(
+        _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    grounds = models.TextField(_("grounds of the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(email=""),
+                name="objection_has_a_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} {self.get_decision_display()}"
+
+
+class Restriction(models.Model):
+    """A restriction of processing the subject asked for (Art. 18, R-F-18).
+
+    While it is active the subject's rows carry `restricted`; lifting it tells the subject first
+    (Art. 18(3)), which `notice_sent_at` records.
+    """
+
+    class Reason(models.TextChoices):
+        DISPUTED_ACCURACY = "disputed_accuracy", _("I dispute the accuracy of my data")
+        UNLAWFUL = "unlawful", _("the processing is unlawful, but I do not want erasure")
+        LEGAL_CLAIMS = "legal_claims", _("I need the data for legal claims")
+        PENDING_OBJECTION = "pending_objection", _("my objection has not been decided yet")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    notice_sent_at = models.DateTimeField(_("lifting announced"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("restriction of processing")
+        verbose_name_plural = _("restrictions of processing")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="one_active_restriction_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.requested_at:%Y-%m-%d})"
+
+
+class DeferredErasure(models.Model):
+    """A record whose erasure was requested while a legal hold kept it (R-B3-6).
+
+    It names the record only by type and id. The retention run deletes the record as soon as
+    no hold protects it any more, and this row with it.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deferred erasure")
+        verbose_name_plural = _("deferred erasures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="one_deferred_erasure_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} {self.object_id}"

@@ -93,6 +93,36 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class SubjectLink:
+    """How a store's rows belong to a data subject, so the privacy engine can find them.
+
+    Exactly one form is used:
+    - `user` and/or `email`: lookup paths from the row to the user it belongs to (compared with
+      the user's id) or to an e-mail address (compared case-insensitively). `when` narrows the
+      user path, in the same join, e.g. to organisations the user owns. `shared` is a path to the
+      other users who share the rows; erasing them waits until nobody else is left.
+    - `adapter`: the name of an adapter registered in code, for rows no lookup can reach.
+    - `unlinked`: why the rows cannot be tied to an account (and how a person is found instead).
+    """
+
+    user: str | None = None
+    email: str | None = None
+    when: dict[str, Any] = field(default_factory=dict)
+    shared: str | None = None
+    adapter: str | None = None
+    unlinked: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentSpec:
+    """A store whose rows record consent that the subject withdraws with one action (Art. 7(3))."""
+
+    purpose: str  # the field naming what the consent is for
+    withdrawn: str  # the datetime field set on withdrawal
+    direct_marketing: bool = False  # an objection to direct marketing withdraws it (Art. 21(3))
+
+
+@dataclass(frozen=True)
 class Store:
     """Where an activity keeps its data: one model, its fields and when a row is due."""
 
@@ -104,6 +134,19 @@ class Store:
     minimise_on_hold: tuple[str, ...] = ()  # fields blanked while a legal hold keeps the row
     # A store-specific period (e.g. an expired invitation) instead of the activity's.
     duration: "Duration | None" = None
+    # The trigger crosses a to-many relation: a row is due once every related row is due, not
+    # the first one (a user stays while any of their organisations still has a contract).
+    trigger_all: bool = False
+    # With trigger_all, a row without any related row counts from the first of these fields
+    # that is set (a user who no longer belongs to any organisation).
+    orphaned_from: tuple[str, ...] = ()
+    # A foreign key whose row's retention this row shares: due whenever that row is due, even
+    # while a hold keeps that row itself (e.g. the sign-in data of a user kept for an invoice).
+    due_with: str | None = None
+    subject: SubjectLink | None = None
+    # Fields left out of the subject's copy because they can hold other people's data (Art. 15(4)).
+    withhold: tuple[str, ...] = ()
+    consent: ConsentSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +196,7 @@ class Activity:
     rights_note: Text | None
     stores: tuple[Store, ...]
     cookies: tuple[Cookie, ...]
+    source: Text  # where the data come from (Art. 14(2)(f), Art. 15(1)(g))
 
     @property
     def bases(self) -> tuple[Basis, ...]:
@@ -531,11 +575,51 @@ def _rights(value: Any, where: str, articles: set[str], catalogue: _Catalogue) -
     return rights
 
 
+_SUBJECT_FORMS = ({"user", "email", "when", "shared"}, {"adapter"}, {"unlinked"})
+
+
+def _subject(value: Any, where: str) -> SubjectLink | None:
+    if value is None:
+        return None
+    value = _mapping(value, f"{where}.subject")
+    keys = set(value)
+    if not keys or not any(keys <= form for form in _SUBJECT_FORMS):
+        raise RegisterError(
+            f"{where}.subject: needs user and/or email (with optional when, shared), "
+            "or adapter, or unlinked"
+        )
+    if keys & {"when", "shared"} and "user" not in keys:
+        raise RegisterError(f"{where}.subject: when and shared refine the user path")
+    for key in keys - {"when"}:
+        if not isinstance(value[key], str) or not value[key].strip():
+            raise RegisterError(f"{where}.subject.{key}: needs a non-empty text")
+    return SubjectLink(
+        user=value.get("user"),
+        email=value.get("email"),
+        when=dict(_mapping(value.get("when") or {}, f"{where}.subject.when")),
+        shared=value.get("shared"),
+        adapter=value.get("adapter"),
+        unlinked=value.get("unlinked"),
+    )
+
+
+def _consent(value: Any, where: str) -> ConsentSpec | None:
+    if value is None:
+        return None
+    value = _mapping(value, f"{where}.consent")
+    return ConsentSpec(
+        purpose=_string(value, "purpose", f"{where}.consent"),
+        withdrawn=_string(value, "withdrawn", f"{where}.consent"),
+        direct_marketing=bool(value.get("direct_marketing", False)),
+    )
+
+
 def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
     stores = []
     for i, s in enumerate(values or []):
+        place = f"{where}.stores[{i}]"
         if not isinstance(s.get("fields"), dict) or not s["fields"]:
-            raise RegisterError(f"{where}.stores[{i}]: needs its fields and their categories")
+            raise RegisterError(f"{place}: needs its fields and their categories")
         store = Store(
             model=s["model"],
             fields={str(k): str(v) for k, v in s["fields"].items()},
@@ -544,9 +628,26 @@ def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
             anonymise=dict(s.get("anonymise") or {}),
             minimise_on_hold=tuple(s.get("minimise_on_hold") or ()),
             duration=Duration.parse(s["duration"]) if s.get("duration") else None,
+            trigger_all=bool(s.get("trigger_all", False)),
+            orphaned_from=tuple(s.get("orphaned_from") or ()),
+            due_with=s.get("due_with"),
+            subject=_subject(s.get("subject"), place),
+            withhold=tuple(s.get("withhold") or ()),
+            consent=_consent(s.get("consent"), place),
         )
         if retention.action == "anonymise" and not store.anonymise:
-            raise RegisterError(f"{where}.stores[{i}]: action anonymise needs the fields to reset")
+            raise RegisterError(f"{place}: action anonymise needs the fields to reset")
+        if store.trigger and store.due_with:
+            raise RegisterError(
+                f"{place}: a row falls due by its trigger or with due_with, not both"
+            )
+        if (store.trigger_all or store.orphaned_from) and not store.trigger:
+            raise RegisterError(f"{place}: trigger_all and orphaned_from refine a trigger")
+        if store.orphaned_from and not store.trigger_all:
+            raise RegisterError(f"{place}: orphaned_from needs trigger_all")
+        unknown = set(store.withhold) - set(store.fields)
+        if unknown:
+            raise RegisterError(f"{place}: withhold names unlabelled fields {sorted(unknown)}")
         stores.append(store)
     return tuple(stores)
 
@@ -621,6 +722,7 @@ def _activity(entry: Any, catalogue: _Catalogue) -> Activity:
         rights_note=_optional_text(entry.get("rights_note"), f"{where}.rights_note"),
         stores=_stores(entry.get("stores"), where, retention),
         cookies=cookies,
+        source=_text(entry.get("source"), f"{where}.source"),
     )
 
 

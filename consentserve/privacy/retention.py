@@ -2,9 +2,11 @@
 
 Invariants, for whoever changes this module:
 - Rules come only from the register; no model is named here.
-- A row under an active legal hold is never deleted or anonymised. It is minimised instead
-  (the store's `minimise_on_hold` fields are blanked) and flagged restricted where the model
-  has that flag (Art. 18). Once the hold expires or is released, the next run deletes it.
+- A row under an active legal hold is never deleted or anonymised, and neither is a row a held
+  row depends on through a CASCADE foreign key (deleting it would delete the held row). Kept
+  rows are minimised instead (the store's `minimise_on_hold` fields are blanked) and flagged
+  restricted where the model has that flag (Art. 18). Once the hold expires or is released,
+  the next run deletes them; so does it with records whose erasure a hold deferred.
 - Work happens in bounded batches, each in its own transaction, so a run over millions of rows
   holds no long lock and needs little memory, and an interrupted run loses nothing but time.
 - Every rule of every run leaves a RetentionRun row with its counts and duration, dry runs too.
@@ -18,9 +20,12 @@ from datetime import datetime
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import LegalHold, RetentionRun
+from .engine.erasure import erasure_deferred_run
+from .engine.holds import Protection, minimise, protection
+from .models import RetentionRun
 from .register import Activity, Store, get_register
 
 
@@ -33,29 +38,66 @@ class Rule:
     def model(self) -> type[models.Model]:
         return apps.get_model(self.store.model)
 
+    def cutoff(self, now: datetime) -> datetime:
+        return (self.store.duration or self.activity.retention.duration).before(now)
+
     def due(self, now: datetime) -> models.QuerySet:
-        cutoff = (self.store.duration or self.activity.retention.duration).before(now)
-        return self.model._default_manager.filter(
-            **{f"{self.store.trigger}__lte": cutoff}, **self.store.filter
+        manager = self.model._default_manager
+        store = self.store
+        if store.due_with:
+            parent = _rule_for(self.model._meta.get_field(store.due_with).related_model)
+            return manager.filter(**{f"{store.due_with}__in": parent.due(now).values("pk")})
+        cutoff = self.cutoff(now)
+        if not store.trigger_all:
+            return manager.filter(**{f"{store.trigger}__lte": cutoff}, **store.filter)
+        # Due once the trigger of every related row has passed (a user stays while any of
+        # their organisations still has a contract); without any related row, due from the
+        # first `orphaned_from` field that is set.
+        prefix, relation, rest = split_to_many(self.model, store.trigger)
+        related = relation.related_model._default_manager.filter(
+            **{relation.field.name: models.OuterRef(prefix or "pk")}
         )
+        # exclude() keeps related rows whose date is missing: a contract without an end.
+        pending = related.exclude(**{f"{rest}__lte": cutoff})
+        condition = models.Q(models.Exists(related)) & ~models.Q(models.Exists(pending))
+        rows = manager.all()
+        if store.orphaned_from:
+            fields = store.orphaned_from
+            since = Coalesce(*fields) if len(fields) > 1 else models.F(fields[0])
+            rows = rows.alias(orphaned_since=since)
+            condition |= ~models.Q(models.Exists(related)) & models.Q(orphaned_since__lte=cutoff)
+        return rows.filter(condition, **store.filter)
+
+
+def split_to_many(model: type[models.Model], path: str) -> tuple[str, models.Field, str]:
+    """Split a lookup path at its first to-many relation: (path before it, the relation, the
+    path after it). Raises LookupError when the path has none."""
+    parts = path.split("__")
+    current = model
+    for index, part in enumerate(parts[:-1]):
+        field = current._meta.get_field(part)
+        if field.one_to_many:
+            return "__".join(parts[:index]), field, "__".join(parts[index + 1 :])
+        if not field.is_relation:
+            break
+        current = field.related_model
+    raise LookupError(f"{model._meta.label}.{path} crosses no reverse foreign key")
 
 
 def rules() -> list[Rule]:
-    """Every store whose rows fall due by a date field (others are handled by their app)."""
-    return [Rule(a, s) for a, s in get_register().stores() if s.trigger]
+    """Every store whose rows fall due by a date field or with another store's rows (others are
+    handled by their app)."""
+    return [Rule(a, s) for a, s in get_register().stores() if s.trigger or s.due_with]
 
 
-def _held_pks(model: type[models.Model], now: datetime) -> list:
-    ids = LegalHold.objects.active(at=now).for_model(model).values_list("object_id", flat=True)
-    pk = model._meta.pk
-    return [pk.to_python(object_id) for object_id in ids]
+def _rule_for(model: type[models.Model]) -> Rule:
+    label = model._meta.label_lower
+    return next(r for r in rules() if r.store.model.lower() == label)
 
 
-def _blank(field: models.Field):
-    return None if field.null else ""
-
-
-def _apply(rule: Rule, *, now: datetime, dry_run: bool, batch_size: int) -> RetentionRun:
+def _apply(
+    rule: Rule, *, now: datetime, dry_run: bool, batch_size: int, kept_by: Protection
+) -> RetentionRun:
     started = time.perf_counter()
     model, store = rule.model, rule.store
     run = RetentionRun(
@@ -66,7 +108,7 @@ def _apply(rule: Rule, *, now: datetime, dry_run: bool, batch_size: int) -> Rete
         started_at=now,
     )
     due = rule.due(now)
-    held_pks = _held_pks(model, now)
+    held_pks = list(kept_by.pks(model))
     held = due.filter(pk__in=held_pks)
     free = due.exclude(pk__in=held_pks)
     if store.anonymise:
@@ -90,19 +132,10 @@ def _apply(rule: Rule, *, now: datetime, dry_run: bool, batch_size: int) -> Rete
             run.anonymised = done
         else:
             run.deleted = done
-        run.minimised = _minimise(model, store, held)
+        with transaction.atomic():
+            run.minimised = minimise(model, store, held)
     run.duration_ms = int((time.perf_counter() - started) * 1000)
     return run
-
-
-def _minimise(model: type[models.Model], store: Store, held: models.QuerySet) -> int:
-    changes = {name: _blank(model._meta.get_field(name)) for name in store.minimise_on_hold}
-    if any(f.name == "restricted" for f in model._meta.concrete_fields):
-        changes["restricted"] = True
-    if not changes:
-        return 0
-    with transaction.atomic():
-        return held.update(**changes)
 
 
 def retention_run(
@@ -112,9 +145,14 @@ def retention_run(
     now = now or timezone.now()
     batch_size = batch_size or settings.CONSENTSERVE_RETENTION_BATCH
     run_id = uuid.uuid4()
+    kept_by = protection(at=now)
     results = []
     for rule in rules():
-        run = _apply(rule, now=now, dry_run=dry_run, batch_size=batch_size)
+        run = _apply(rule, now=now, dry_run=dry_run, batch_size=batch_size, kept_by=kept_by)
+        run.run_id = run_id
+        run.save()
+        results.append(run)
+    for run in erasure_deferred_run(now=now, dry_run=dry_run):
         run.run_id = run_id
         run.save()
         results.append(run)

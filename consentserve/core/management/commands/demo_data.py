@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from consentserve.accounts.demo import demo_customer_create
 from consentserve.privacy.access_log import Hit, entry_from_hit
 from consentserve.privacy.models import AccessLogEntry
 from consentserve.privacy.policy import policy_publish
@@ -86,12 +87,13 @@ class Command(BaseCommand):
             self._admin()
             quotes = self._quotes()
             hits = self._access_log()
+            customer_logins = demo_customer_create()
         policy, _created = policy_publish()  # the current rendering, unless it is published
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
             f"privacy policy v{policy.number}.\n"
             f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
-            f"password {DEMO_ADMIN[1]!r}"
+            f"password {DEMO_ADMIN[1]!r}\n{customer_logins}"
         )
 
     def _admin(self):
