@@ -2,6 +2,9 @@ import os
 import shutil
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.test import override_settings
+from support import Inbox, free_port
 
 from consentserve.privacy import access_log
 
@@ -47,3 +50,23 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback; the inbox keeps what it receives."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=controller.port,
+            EMAIL_USE_TLS=False,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+        ):
+            yield inbox
+    finally:
+        controller.stop()

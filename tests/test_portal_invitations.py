@@ -9,11 +9,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.test import Client, override_settings
 from django.utils import timezone
+from support import free_port
 from test_portal_factories import make_customer, make_member, make_organisation, make_user
-from test_website_quote import Inbox, _free_port
 
 from consentserve.accounts.models import Invitation, Membership
 from consentserve.portal import services
@@ -27,26 +26,6 @@ LINK = re.compile(r"http://testserver(/(de|en)/portal/invitations/([^/\s]+)/)")
 @pytest.fixture
 def a():
     return make_customer("a", "Alpha GmbH")
-
-
-@pytest.fixture
-def smtp():
-    """A real SMTP server on loopback that keeps what it receives."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=controller.port,
-            EMAIL_USE_TLS=False,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-        ):
-            yield inbox
-    finally:
-        controller.stop()
 
 
 def client_of(user) -> Client:
@@ -126,7 +105,7 @@ def test_mail_server_down_keeps_the_invitation_and_logs_no_address_r_b3_2(
         override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=_free_port(),  # nobody listens here
+            EMAIL_PORT=free_port(),  # nobody listens here
         ),
         caplog.at_level(logging.INFO),
         django_capture_on_commit_callbacks(execute=True),

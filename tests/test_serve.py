@@ -20,14 +20,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from support import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
@@ -72,7 +67,7 @@ def _env(tmp_path: Path, **extra) -> dict:
 
 class Server:
     def __init__(self, tmp_path: Path, *args: str, **env):
-        self.port = _free_port()
+        self.port = free_port()
         self.env = _env(tmp_path, **env)
         subprocess.run(
             [BIN / "consentserve", "migrate"], env=self.env, check=True, capture_output=True
@@ -128,7 +123,7 @@ def _get(port, path, *, tls=False, headers=None):
 @pytest.fixture
 def tls_server(tmp_path):
     cert, key = _self_signed(tmp_path)
-    redirect_port = _free_port()
+    redirect_port = free_port()
     server = Server(
         tmp_path, "--cert", str(cert), "--key", str(key), "--redirect-port", str(redirect_port)
     )

@@ -1,16 +1,13 @@
 """B.2 "Angebot anfordern": every accepted request becomes a case and is confirmed by mail through
 a real SMTP server; bad input is refused with a clear message and stores nothing (R-B2-1)."""
 
-import email
-import email.policy
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
+from support import free_port
 
 from consentserve.website.models import QuoteRequest
 from consentserve.website.services import quote_request_create
@@ -22,46 +19,6 @@ VALID = {
     "company": "Beispiel & Söhne GmbH",
     "message": "Wir betreiben 3 Websites mit zusammen etwa 200.000 Aufrufen im Monat.",
 }
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address):
-        return [m for m in self.messages if m["To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=controller.port,
-            EMAIL_USE_TLS=False,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-        ):
-            yield inbox
-    finally:
-        controller.stop()
 
 
 def _body(message) -> str:
@@ -147,7 +104,7 @@ def test_mail_server_down_keeps_the_case_and_logs_no_personal_data_r_b2_1(
         override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
             EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=_free_port(),  # nobody listens here
+            EMAIL_PORT=free_port(),  # nobody listens here
         ),
         django_capture_on_commit_callbacks(execute=True),
     ):
