@@ -240,3 +240,24 @@ def test_service_validates_before_storing_r_b2_1():
     with pytest.raises(TypeError):
         quote_request_create(*VALID.values(), "en")  # keyword-only
     assert QuoteRequest.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_quote_requests_are_limited_per_client(client, django_capture_on_commit_callbacks):
+    """The form sends mail to the address given; a client gets five cases an hour, then 429."""
+    from consentserve.website.views import QUOTES_PER_HOUR
+
+    locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    url = "/en/quote/"
+    with override_settings(CACHES=locmem), django_capture_on_commit_callbacks(execute=True):
+        from django.core.cache import cache
+
+        cache.clear()
+        for _ in range(QUOTES_PER_HOUR):
+            assert client.post(url, VALID, REMOTE_ADDR="203.0.113.20").status_code == 302
+        refused = client.post(url, VALID, REMOTE_ADDR="203.0.113.20")
+        other = client.post(url, VALID, REMOTE_ADDR="203.0.113.21")
+    assert refused.status_code == 429
+    assert b"Too many requests" in refused.content
+    assert other.status_code == 302
+    assert QuoteRequest.objects.count() == QUOTES_PER_HOUR + 1

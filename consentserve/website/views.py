@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from consentserve.core.ratelimit import rate_limit_hit
+
 from .forms import QuoteRequestForm
 from .plans import PLANS, plan_by_slug
 from .selectors import controller, phone_uri, quote_privacy_notice
@@ -36,6 +38,9 @@ def pricing(request):
     return render(request, "website/pricing.html", {"plans": PLANS})
 
 
+QUOTES_PER_HOUR = 5
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def quote(request):
     """The only page that sets a cookie without being asked to: the CSRF cookie, which the form
@@ -43,6 +48,15 @@ def quote(request):
     if request.method == "POST":
         form = QuoteRequestForm(request.POST)
         if form.is_valid():
+            # Each case sends a confirmation to the address given: a limit per client keeps the
+            # form from being used to send our mail to strangers in bulk.
+            if not rate_limit_hit(
+                scope="quote",
+                ident=request.META.get("REMOTE_ADDR", ""),
+                limit=QUOTES_PER_HOUR,
+                period_seconds=3600,
+            ):
+                return render(request, "website/errors/429.html", status=429)
             quote_request_create(**form.cleaned_data, language=get_language())
             return redirect("website:quote-thanks")
         return _quote_page(request, form, status=400)
