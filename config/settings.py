@@ -244,6 +244,8 @@ CSRF_COOKIE_NAME = "__Host-csrftoken" if TLS else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# The token protects one form; it need not outlive the browser session.
+CSRF_COOKIE_AGE = None
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 # A clear page that says what happened and what to do, in the visitor's language.
