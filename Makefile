@@ -41,10 +41,12 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## checks: migrations up to date, translations complete, production settings pass check --deploy
+## checks: migrations up to date, translations complete, the banner bundle reproducible,
+## production settings pass check --deploy
 checks: $(VENV)/.installed
 	$(MANAGE) makemigrations --check --dry-run
 	scripts/check-translations
+	scripts/check-banner-build
 	CONSENTSERVE_ENV=production DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=consentserve.example \
 	  CONSENTSERVE_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \

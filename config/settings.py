@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "consentserve.core",
     "consentserve.billing",
+    "consentserve.installations",
     "consentserve.portal",
     "consentserve.privacy",
     "consentserve.website",

@@ -12,6 +12,7 @@ Invariants, for whoever changes this module:
 - Every rule of every run leaves a RetentionRun row with its counts and duration, dry runs too.
 """
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from datetime import datetime
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,6 +29,8 @@ from .engine.erasure import erasure_deferred_run
 from .engine.holds import Protection, minimise, protection
 from .models import RetentionRun
 from .register import Activity, Store, get_register
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,17 +121,28 @@ def _apply(
     run.due = free.count() + run.held
     if not dry_run:
         done = 0
+        referenced: list = []  # rows that other records still need; kept, counted as held
         while True:
             # The batch is a LIMITed subquery, so no list of keys travels through Python.
-            batch = model._default_manager.filter(pk__in=free.values("pk")[:batch_size])
-            with transaction.atomic():
-                if store.anonymise:
-                    changed = batch.update(**store.anonymise)
-                else:
-                    changed = batch.delete()[0]
-            if not changed:
-                break
+            pending = free.exclude(pk__in=referenced) if referenced else free
+            batch = model._default_manager.filter(pk__in=pending.values("pk")[:batch_size])
+            if store.anonymise:
+                with transaction.atomic():
+                    changed, kept = batch.update(**store.anonymise), []
+            else:
+                changed, kept = _delete(model, batch)
+                referenced += kept
             done += changed
+            if not changed and not kept:
+                break
+        if referenced:
+            logger.warning(
+                "retention %s/%s: %d row(s) kept, still referenced by protected records",
+                rule.activity.id,
+                store.model,
+                len(referenced),
+            )
+            run.held += len(referenced)
         if store.anonymise:
             run.anonymised = done
         else:
@@ -136,6 +151,24 @@ def _apply(
             run.minimised = minimise(model, store, held)
     run.duration_ms = int((time.perf_counter() - started) * 1000)
     return run
+
+
+def _delete(model: type[models.Model], batch: models.QuerySet) -> tuple[int, list]:
+    """Delete a batch; rows that a protected reference keeps (e.g. an installation whose
+    published banner versions are evidence of consent) are left alone and returned."""
+    try:
+        with transaction.atomic():
+            return batch.delete()[0], []
+    except (ProtectedError, RestrictedError):
+        pass
+    deleted, kept = 0, []
+    for pk in list(batch.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                deleted += model._default_manager.filter(pk=pk).delete()[0]
+        except (ProtectedError, RestrictedError):
+            kept.append(pk)
+    return deleted, kept
 
 
 def retention_run(

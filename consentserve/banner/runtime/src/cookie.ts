@@ -1,0 +1,62 @@
+import type { StorageItem } from "./config";
+
+export function readCookie(name: string): string | null {
+  const parts = document.cookie ? document.cookie.split("; ") : [];
+  for (let i = 0; i < parts.length; i++) {
+    const eq = parts[i].indexOf("=");
+    if (parts[i].slice(0, eq) === name) return decodeURIComponent(parts[i].slice(eq + 1));
+  }
+  return null;
+}
+
+export function writeCookie(name: string, value: string, maxAgeSeconds: number): void {
+  document.cookie =
+    name +
+    "=" +
+    encodeURIComponent(value) +
+    "; Path=/; Max-Age=" +
+    maxAgeSeconds +
+    "; SameSite=Lax" +
+    (location.protocol === "https:" ? "; Secure" : "");
+}
+
+function matcher(items: StorageItem[]): (name: string) => boolean {
+  const res = items.map((i) =>
+    i.pattern
+      ? new RegExp("^" + i.name.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*") + "$")
+      : null,
+  );
+  return (name) => items.some((item, i) => (res[i] ? res[i]!.test(name) : item.name === name));
+}
+
+// A cookie can only be removed with the domain it was set for, which the page cannot read back;
+// so every candidate is tried: host-only and each parent domain.
+export function deleteCookies(items: StorageItem[]): void {
+  if (!items.length) return;
+  const matches = matcher(items);
+  const labels = location.hostname.split(".");
+  const domains = [""];
+  for (let i = 0; i < labels.length - 1; i++) domains.push("; Domain=." + labels.slice(i).join("."));
+  (document.cookie ? document.cookie.split("; ") : []).forEach((pair) => {
+    const name = pair.split("=")[0];
+    if (!matches(name)) return;
+    domains.forEach((d) => {
+      document.cookie = name + "=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + d;
+    });
+  });
+}
+
+export function deleteStorage(items: StorageItem[]): void {
+  if (!items.length) return;
+  const matches = matcher(items);
+  [localStorage, sessionStorage].forEach((store) => {
+    try {
+      for (let i = store.length - 1; i >= 0; i--) {
+        const key = store.key(i);
+        if (key !== null && matches(key)) store.removeItem(key);
+      }
+    } catch (e) {
+      // Storage may be disabled by the browser; then there is nothing to delete.
+    }
+  });
+}

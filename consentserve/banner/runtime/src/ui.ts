@@ -1,0 +1,260 @@
+import type { Config, StorageItem } from "./config";
+import type { Consent } from "./consent";
+import { safeUrl, type Localiser } from "./language";
+
+export type Action = "accept_all" | "reject_all" | "custom";
+export type Decide = (categories: Record<string, boolean>, action: Action, layer: 1 | 2) => void;
+
+// Theme values end up inside CSS, so only plain colours and numbers are accepted.
+function colour(value: string | undefined, fallback: string): string {
+  return value && /^#[0-9a-f]{3,8}$/i.test(value) ? value : fallback;
+}
+
+function css(config: Config): string {
+  const t = config.theme || {};
+  const bg = colour(t.background, "#ffffff");
+  const fg = colour(t.text, "#1f2933");
+  const acc = colour(t.accent, "#0f766e");
+  const acct = colour(t.accent_text, "#ffffff");
+  const r = Math.max(0, Math.min(32, Number(t.radius) || 0)) + "px";
+  const place =
+    t.position === "top"
+      ? "top:1rem"
+      : t.position === "center"
+        ? "top:50%;transform:translate(-50%,-50%)"
+        : "bottom:1rem";
+  return (
+    ":host{all:initial}" +
+    `.d{position:fixed;z-index:2147483647;left:50%;transform:translateX(-50%);${place};` +
+    "box-sizing:border-box;width:calc(100% - 2rem);max-width:42rem;max-height:calc(100vh - 2rem);" +
+    `overflow:auto;padding:1.25rem;background:${bg};color:${fg};border-radius:${r};` +
+    "box-shadow:0 4px 24px rgba(0,0,0,.3);font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
+    "h2{margin:0 0 .5rem;font-size:1.2rem}h3{margin:.75rem 0 .25rem;font-size:1rem}" +
+    "p,ul,dl{margin:0 0 .6rem}ul{padding-left:1.25rem}dt{font-weight:600}dd{margin:0 0 .3rem}" +
+    // A grid with equal columns and rows keeps the three choices exactly the same size.
+    ".r{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));grid-auto-rows:1fr;gap:.5rem;margin:.75rem 0}" +
+    `.b{min-height:2.75rem;padding:.6rem 1rem;border:2px solid ${acc};border-radius:${r};` +
+    `background:${acc};color:${acct};font:inherit;font-weight:600;cursor:pointer}` +
+    "a{color:inherit}" +
+    `:focus-visible{outline:3px solid ${fg};outline-offset:2px}` +
+    "label{display:flex;gap:.5rem;align-items:center;font-weight:600}" +
+    `input{width:1.1rem;height:1.1rem;margin:0;accent-color:${acc}}` +
+    "details{margin:.25rem 0 .25rem 1.6rem}summary{cursor:pointer}" +
+    `.o{position:fixed;z-index:2147483646;left:1rem;bottom:1rem;width:2.75rem;height:2.75rem;padding:.6rem;` +
+    `border:0;border-radius:50%;background:${acc};color:${acct};cursor:pointer}` +
+    ".o svg{display:block;width:100%;height:100%;fill:currentColor}"
+  );
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  text?: string,
+  cls?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  // Every customer text goes in as text, never as markup.
+  if (text) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function link(label: string, url?: string): HTMLAnchorElement {
+  const a = el("a", label);
+  const href = safeUrl(url);
+  if (href) a.href = href;
+  return a;
+}
+
+export function createUi(config: Config, l: Localiser, current: () => Consent | null, decide: Decide) {
+  let host: HTMLElement | null = null;
+  let root: ShadowRoot;
+  let dialog: HTMLElement | null = null;
+  let reopen: HTMLButtonElement | null = null;
+  let returnFocus: Element | null = null;
+
+  const all = (value: boolean) => {
+    const cats: Record<string, boolean> = {};
+    config.categories.forEach((c) => (cats[c.id] = value));
+    return cats;
+  };
+
+  function ensureHost(): void {
+    if (host) return;
+    host = el("div");
+    host.setAttribute("data-consentserve", "");
+    root = host.attachShadow({ mode: "open" });
+    root.appendChild(el("style", css(config)));
+    document.body.appendChild(host);
+  }
+
+  function button(label: string, onClick: () => void): HTMLButtonElement {
+    const b = el("button", label, "b");
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function choose(categories: Record<string, boolean>, action: Action, layer: 1 | 2): void {
+    close();
+    decide(categories, action, layer);
+  }
+
+  function buttons(layer: 1 | 2, first?: HTMLButtonElement): HTMLElement {
+    const row = el("div", "", "r");
+    if (first) row.appendChild(first);
+    row.append(
+      button(l.text("accept_all"), () => choose(all(true), "accept_all", layer)),
+      button(l.text("reject_all"), () => choose(all(false), "reject_all", layer)),
+    );
+    return row;
+  }
+
+  function links(): HTMLElement {
+    const p = el("p");
+    p.append(link(l.text("privacy_label"), l.text("privacy_url")), " · ", link(l.text("imprint_label"), l.text("imprint_url")));
+    return p;
+  }
+
+  // Tab and Shift+Tab cycle inside the dialog; Escape is deliberately ignored, because
+  // closing without a choice is not a choice.
+  function trap(e: KeyboardEvent): void {
+    if (e.key !== "Tab" || !dialog) return;
+    const items = Array.prototype.slice.call(
+      dialog.querySelectorAll("a[href],button,input:not([disabled]),summary"),
+    ) as HTMLElement[];
+    const i = items.indexOf(root.activeElement as HTMLElement);
+    const next = e.shiftKey ? (i <= 0 ? items.length - 1 : -1) : i === items.length - 1 || i < 0 ? 0 : -1;
+    if (next >= 0) {
+      e.preventDefault();
+      items[next].focus();
+    }
+  }
+
+  function frame(): HTMLElement {
+    ensureHost();
+    if (dialog) dialog.remove();
+    dialog = el("div", "", "d");
+    dialog.setAttribute("role", "dialog");
+    dialog.setAttribute("aria-modal", "true");
+    dialog.setAttribute("aria-labelledby", "consentserve-title");
+    dialog.tabIndex = -1;
+    dialog.addEventListener("keydown", trap);
+    return dialog;
+  }
+
+  function title(text: string): HTMLElement {
+    const h = el("h2", text);
+    h.id = "consentserve-title";
+    return h;
+  }
+
+  function present(d: HTMLElement): void {
+    root.appendChild(d);
+    // No button is preselected: focus lands on the dialog itself.
+    d.focus();
+  }
+
+  function open(): void {
+    const active = document.activeElement;
+    returnFocus = active === host ? reopen : active;
+    const d = frame();
+    const purposes = el("ul");
+    config.categories.forEach((c) => purposes.appendChild(el("li", l.loc(c.label))));
+    d.append(
+      title(l.text("title")),
+      el("p", l.text("body")),
+      purposes,
+      el("p", l.text("services_count").replace("{n}", String(config.services.length))),
+      buttons(1, button(l.text("settings"), settings)),
+      links(),
+    );
+    present(d);
+  }
+
+  function items(list: StorageItem[] | undefined, into: HTMLElement): void {
+    (list || []).forEach((i) => {
+      const lifetime = l.loc(i.lifetime);
+      into.appendChild(el("li", i.name + (lifetime ? " – " + lifetime : "")));
+    });
+  }
+
+  // The second layer is only built when asked for, which keeps the first paint small.
+  function settings(): void {
+    const d = frame();
+    d.appendChild(title(l.text("settings")));
+    const chosen = current();
+    const switches: Record<string, HTMLInputElement> = {};
+    config.categories.forEach((c) => {
+      const label = el("label");
+      const input = el("input");
+      input.type = "checkbox";
+      input.setAttribute("role", "switch");
+      input.checked = !!c.required || !!(chosen && chosen.categories[c.id]);
+      input.disabled = !!c.required;
+      switches[c.id] = input;
+      label.append(input, l.loc(c.label));
+      const heading = el("h3");
+      heading.appendChild(label);
+      d.append(heading, el("p", l.loc(c.description)));
+      config.services
+        .filter((s) => s.category === c.id)
+        .forEach((s) => {
+          const details = el("details");
+          const dl = el("dl");
+          const add = (term: string, value: string | Node) => {
+            if (!value) return;
+            const dd = el("dd");
+            dd.append(value);
+            dl.append(el("dt", term), dd);
+          };
+          add(l.text("provider"), s.provider || "");
+          add(l.text("purpose"), l.loc(s.purpose));
+          const list = el("ul");
+          items(s.cookies, list);
+          items(s.storage, list);
+          if (list.firstChild) add(l.text("cookies"), list);
+          add(l.text("transfer"), l.loc(s.transfer));
+          if (safeUrl(s.privacy_url)) dl.appendChild(el("dd")).appendChild(link(l.text("privacy_label"), s.privacy_url));
+          details.append(el("summary", s.name), dl);
+          d.appendChild(details);
+        });
+    });
+    const save = button(l.text("save"), () => {
+      const cats: Record<string, boolean> = {};
+      Object.keys(switches).forEach((id) => (cats[id] = switches[id].checked));
+      choose(cats, "custom", 2);
+    });
+    d.append(buttons(2, save), links());
+    present(d);
+  }
+
+  function close(): void {
+    if (dialog) dialog.remove();
+    dialog = null;
+    showReopen();
+    if (returnFocus && (returnFocus as HTMLElement).focus && returnFocus.isConnected) {
+      (returnFocus as HTMLElement).focus();
+    }
+  }
+
+  function showReopen(): void {
+    if (reopen || !config.options.reopen_button) return;
+    ensureHost();
+    reopen = el("button", "", "o");
+    reopen.type = "button";
+    reopen.setAttribute("aria-label", l.text("reopen_label"));
+    reopen.title = l.text("reopen_label");
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5z");
+    svg.appendChild(path);
+    reopen.appendChild(svg);
+    reopen.addEventListener("click", open);
+    root.appendChild(reopen);
+  }
+
+  return { open, showReopen };
+}

@@ -1,0 +1,29 @@
+"""What other apps (the collector and the banner compiler) use of installations: published
+configurations by public key, and the origin check. Nothing here exposes a draft."""
+
+from dataclasses import dataclass
+
+from .domains import origin_allowed
+from .models import PublishedVersion
+
+__all__ = ["PublishedConfig", "origin_allowed", "published_config_get"]
+
+
+@dataclass(frozen=True)
+class PublishedConfig:
+    public_key: str
+    number: int
+    sha256: str  # of the canonical JSON of `config`
+    config: dict  # the document of config.compile_config
+
+
+def published_config_get(public_key: str, *, number: int | None = None) -> PublishedConfig | None:
+    """Version `number` of the installation with `public_key`, by default its newest; None when
+    there is none (unknown key, nothing published yet, or no such version)."""
+    versions = PublishedVersion.objects.filter(installation__public_key=public_key)
+    if number is not None:
+        versions = versions.filter(number=number)
+    version = versions.order_by("-number").first()
+    if version is None:
+        return None
+    return PublishedConfig(public_key, version.number, version.sha256, version.config)

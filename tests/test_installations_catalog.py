@@ -1,0 +1,121 @@
+"""Issue 4: the service catalog shipped with the product."""
+
+import dataclasses
+
+import pytest
+import yaml
+
+from consentserve.installations.catalog import (
+    CATALOG_PATH,
+    CATEGORIES,
+    CatalogError,
+    catalog_get,
+    catalog_parse,
+    catalog_service_to_config,
+)
+from consentserve.installations.config import default_draft, draft_validate
+
+EXPECTED = {
+    "google-analytics-4",
+    "matomo-self-hosted",
+    "matomo-cloud",
+    "plausible",
+    "google-tag-manager",
+    "google-ads",
+    "meta-pixel",
+    "linkedin-insight",
+    "microsoft-advertising",
+    "tiktok-pixel",
+    "pinterest-tag",
+    "youtube",
+    "vimeo",
+    "google-maps",
+    "openstreetmap",
+    "intercom",
+    "zendesk",
+    "hubspot",
+    "google-fonts",
+    "cloudflare",
+    "jsdelivr",
+    "stripe",
+    "paypal",
+}
+
+
+def test_catalog_has_at_least_40_complete_entries_with_unique_ids():
+    services = catalog_get().services
+    assert len(services) >= 40
+    ids = [service.id for service in services]
+    assert len(ids) == len(set(ids))
+    assert set(ids) >= EXPECTED
+    for service in services:
+        assert service.category in CATEGORIES
+        assert service.purpose.de
+        assert service.purpose.en
+        for field in dataclasses.fields(service):
+            assert getattr(service, field.name) is not None or field.name in (
+                "provider",
+                "privacy_url",
+            ), (service.id, field.name)
+        for item in (*service.cookies, *service.storage):
+            assert item.name
+            assert item.lifetime.de
+            assert item.lifetime.en
+            assert item.pattern == ("*" in item.name)
+
+
+def test_only_essential_services_are_necessary_and_need_no_consent():
+    for service in catalog_get().services:
+        assert service.essential == (service.category == "necessary"), service.id
+        assert service.essential == (service.legal_basis != "consent"), service.id
+
+
+def test_every_catalog_service_is_a_valid_draft_service():
+    draft = default_draft()
+    draft["services"] = [catalog_service_to_config(s) for s in catalog_get().services]
+    assert draft_validate(draft) == []
+
+
+def test_catalog_service_to_config_describes_the_transfer():
+    catalog = catalog_get()
+    youtube = catalog_service_to_config(catalog.get("youtube"))
+    assert youtube["provider"].startswith("Google Ireland Limited")
+    assert "USA" in youtube["transfer"]["de"]
+    assert "Data Privacy Framework" in youtube["transfer"]["en"]
+    plausible = catalog_service_to_config(catalog.get("plausible"))
+    assert plausible["transfer"]["en"] == "No transfer to third countries."
+    matomo = catalog_service_to_config(catalog.get("matomo-self-hosted"))
+    assert matomo["provider"] == ""
+    assert matomo["privacy_url"] == ""
+
+
+def _raw() -> dict:
+    return yaml.safe_load(CATALOG_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.pop("privacy_url"), "fields must be exactly"),
+        (lambda s: s.update(category="social"), "unknown category"),
+        (lambda s: s.update(category="necessary"), "essential services belong in 'necessary'"),
+        (lambda s: s["purpose"].pop("en"), "needs exactly a German and an English text"),
+        (lambda s: s.update(consent_mode=["ads"]), "unknown Consent Mode signal"),
+        (lambda s: s.update(transfer={"countries": ["US"], "mechanism": "none"}), "mechanism"),
+        (lambda s: s.update(provider="Google"), "provider must be its name and address"),
+        (lambda s: s["cookies"].append({"name": "x"}), "needs name and lifetime"),
+    ],
+)
+def test_catalog_parse_refuses_incomplete_entries(change, message):
+    data = _raw()
+    youtube = next(s for s in data["services"] if s["id"] == "youtube")
+    change(youtube)
+    with pytest.raises(CatalogError, match=message):
+        catalog_parse(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_catalog_parse_refuses_duplicate_ids():
+    data = _raw()
+    data["services"].append(dict(data["services"][0]))
+    with pytest.raises(CatalogError, match="used twice: google-analytics-4"):
+        catalog_parse(yaml.safe_dump(data, allow_unicode=True))
