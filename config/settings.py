@@ -291,6 +291,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CONSENTSERVE_OPERATOR_EMAIL = env.str(
     "CONSENTSERVE_OPERATOR_EMAIL", default="info@consentserve.com"
 )
+# The public key of the website's own banner installation, which `manage.py
+# installations_operator_banner` creates under exactly this key (generated keys are 16
+# characters, so this one cannot be taken by a customer). Empty: the website shows no banner.
+CONSENTSERVE_OPERATOR_INSTALLATION = env.str(
+    "CONSENTSERVE_OPERATOR_INSTALLATION", default="consentserve"
+)
 
 # --- task queue -----------------------------------------------------------------------------
 # huey with its embedded SQLite store by default; Redis when CONSENTSERVE_REDIS_URL is set.

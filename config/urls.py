@@ -1,12 +1,15 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from consentserve.banner.loader import loader
 from consentserve.website import views as website_views
 
 urlpatterns = [
     path("lang/<str:code>/", website_views.choose_language, name="choose-language"),
     path("backoffice/", admin.site.urls),
+    # Any text before ".js" reaches the loader, which answers a JavaScript 404 for bad keys.
+    re_path(r"^c/(?P<public_key>.*)\.js$", loader, name="banner-loader"),
 ]
 urlpatterns += i18n_patterns(
     path("account/", include("allauth.urls")),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from .domains import origin_allowed
 from .models import PublishedVersion
 
-__all__ = ["PublishedConfig", "origin_allowed", "published_config_get"]
+__all__ = ["PublishedConfig", "newest_version_number", "origin_allowed", "published_config_get"]
 
 
 @dataclass(frozen=True)
@@ -27,3 +27,14 @@ def published_config_get(public_key: str, *, number: int | None = None) -> Publi
     if version is None:
         return None
     return PublishedConfig(public_key, version.number, version.sha256, version.config)
+
+
+def newest_version_number(public_key: str) -> int | None:
+    """The number of the newest published version, None when there is none: one indexed query,
+    so callers can key a cache of compiled versions by it (versions never change)."""
+    return (
+        PublishedVersion.objects.filter(installation__public_key=public_key)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )

@@ -69,6 +69,16 @@ def publish(installation: Installation, *, actor) -> PublishedVersion:
     """The current draft as the installation's next version. Raises PublishRefused with the
     structural problems or the linter's errors, and publishes nothing then."""
     _require_manager(installation.organisation, actor)
+    return _publish(installation, by=f"user {actor.pk}")
+
+
+def publish_by_operator(installation: Installation) -> PublishedVersion:
+    """Publishing for the operator's own installation, which no customer account manages (the
+    management command that keeps the website's banner up to date); refused like `publish`."""
+    return _publish(installation, by="the operator")
+
+
+def _publish(installation: Installation, *, by: str) -> PublishedVersion:
     with transaction.atomic():
         # The row lock serialises concurrent publishes of one installation, so numbers stay
         # gapless and the draft compiled is the draft linted.
@@ -92,7 +102,5 @@ def publish(installation: Installation, *, actor) -> PublishedVersion:
             sha256=sha256_hex(config),
             config=config,
         )
-    logger.info(
-        "installation %s version %s published by user %s", installation.pk, version.number, actor.pk
-    )
+    logger.info("installation %s version %s published by %s", installation.pk, version.number, by)
     return version

@@ -144,8 +144,14 @@ def hit_from_request(request) -> Hit:
     )
 
 
+# The banner's routes serve the visitors of customers' websites, whom activity B.1 (visitors of
+# our website and portal) does not cover; DESIGN.md keeps them apart from Django's middleware.
+_NOT_LOGGED_PREFIX = "/c/"
+
+
 class AccessLogMiddleware:
-    """Records one entry per request that reaches Django (static files are served before)."""
+    """Records one entry per request that reaches Django (static files are served before),
+    except the banner's `/c/` routes."""
 
     sync_capable = True
     async_capable = True
@@ -156,14 +162,17 @@ class AccessLogMiddleware:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
+    def _logs(self, request) -> bool:
+        return self.enabled and not request.path_info.startswith(_NOT_LOGGED_PREFIX)
+
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self.__acall__(request)
-        if self.enabled:
+        if self._logs(request):
             record(hit_from_request(request))
         return self.get_response(request)
 
     async def __acall__(self, request):
-        if self.enabled:
+        if self._logs(request):
             record(hit_from_request(request))
         return await self.get_response(request)

@@ -2,7 +2,9 @@ from functools import partial
 
 from django.conf import settings
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 
+from consentserve.installations.facade import newest_version_number
 from consentserve.privacy.register import get_register
 
 _MONTH = 365 * 24 * 3600 / 12
@@ -16,7 +18,19 @@ def site(request):
         "language_cookie_months": round(settings.LANGUAGE_COOKIE_AGE / _MONTH),
         # Templates call this only where they show it, so the back office never pays for it.
         "language_alternates": partial(_alternates, request),
+        # Evaluated at most once per page.
+        "operator_banner_key": SimpleLazyObject(partial(_operator_banner_key, request)),
     }
+
+
+def _operator_banner_key(request) -> str:
+    """The key of the website's own banner on the public website's pages when a version of it
+    is published, else "". Error pages never ask: they must render without the database."""
+    match = getattr(request, "resolver_match", None)
+    key = settings.CONSENTSERVE_OPERATOR_INSTALLATION
+    if not key or match is None or match.namespace != "website":
+        return ""
+    return key if newest_version_number(key) is not None else ""
 
 
 def _alternates(request) -> list[tuple[str, str]]:

@@ -83,7 +83,16 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
     host = el("div");
     host.setAttribute("data-consentserve", "");
     root = host.attachShadow({ mode: "open" });
-    root.appendChild(el("style", css(config)));
+    // A <style> element in the shadow root counts as inline style under the site's CSP
+    // (style-src 'self' blocks it); a constructed stylesheet is not subject to CSP.
+    const text = css(config);
+    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(text);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(el("style", text));
+    }
     document.body.appendChild(host);
   }
 

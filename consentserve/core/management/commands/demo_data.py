@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consentserve.accounts.demo import demo_customer_create
+from consentserve.installations.operator import operator_banner_ensure
 from consentserve.privacy.access_log import Hit, entry_from_hit
 from consentserve.privacy.models import AccessLogEntry
 from consentserve.privacy.policy import policy_publish
@@ -89,9 +90,13 @@ class Command(BaseCommand):
             hits = self._access_log()
             customer_logins = demo_customer_create()
         policy, _created = policy_publish()  # the current rendering, unless it is published
+        banner = "no operator banner"
+        if settings.CONSENTSERVE_OPERATOR_INSTALLATION:
+            installation, version, _published = operator_banner_ensure()
+            banner = f"operator banner {installation.public_key!r} v{version.number}"
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
-            f"privacy policy v{policy.number}.\n"
+            f"privacy policy v{policy.number}, {banner}.\n"
             f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
             f"password {DEMO_ADMIN[1]!r}\n{customer_logins}"
         )

@@ -1,0 +1,88 @@
+"""`GET /c/<public_key>.js`: the newest published configuration of an installation and the
+banner runtime in one response, so a visitor's page needs a single request for the banner.
+
+Compiled texts are cached in process per (key, version): published versions never change, and
+looking up the newest number first (one indexed query) means a publish is picked up at once."""
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_safe
+
+from consentserve.installations.facade import newest_version_number, published_config_get
+
+BUNDLE = Path(__file__).resolve().parent / "static" / "banner" / "banner.js"
+CONTENT_TYPE = "application/javascript; charset=utf-8"
+# Generated keys are token_urlsafe; anything else cannot name an installation.
+_KEY = re.compile(r"\A[A-Za-z0-9_-]{1,32}\Z")
+# Inside a <script> a literal "</script>", "<!--" or a line separator could end or alter it.
+_SCRIPT_UNSAFE = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+@lru_cache(maxsize=1)
+def _bundle() -> tuple[bytes, str]:
+    data = BUNDLE.read_bytes()
+    return data, hashlib.sha256(data).hexdigest()
+
+
+def script_json(document) -> str:
+    """`document` as JSON that is also safe as the text of an inline or external script."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_UNSAFE)
+
+
+@lru_cache(maxsize=2048)
+def _compiled(public_key: str, number: int) -> tuple[bytes, str] | None:
+    published = published_config_get(public_key, number=number)
+    if published is None:
+        return None
+    bundle, bundle_hash = _bundle()
+    body = f"window.__CONSENTSERVE_CONFIG__={script_json(published.config)};\n".encode() + bundle
+    etag = hashlib.sha256(f"{published.sha256}:{bundle_hash}".encode()).hexdigest()[:32]
+    return body, f'"{etag}"'
+
+
+def _not_found() -> HttpResponse:
+    response = HttpResponse(
+        "/* CONSENTserve: no published banner for this key */\n",
+        status=404,
+        content_type=CONTENT_TYPE,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    candidates = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+@require_safe
+def loader(request, public_key: str) -> HttpResponse:
+    # Touches neither session, user, CSRF token nor messages, so the middleware sets no cookie.
+    if not _KEY.match(public_key):
+        return _not_found()
+    number = newest_version_number(public_key)
+    compiled = _compiled(public_key, number) if number is not None else None
+    if compiled is None:
+        return _not_found()
+    body, etag = compiled
+    if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type=CONTENT_TYPE)
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Customers' pages on other origins embed this script.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
