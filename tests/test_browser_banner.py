@@ -2,6 +2,7 @@
 under its own CSP, in real Chromium."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -59,6 +60,8 @@ def test_banner_shows_in_the_page_language_without_errors_or_cookies(
         "b => getComputedStyle(b).backgroundColor"
     )
     assert background not in ("", "rgba(0, 0, 0, 0)")
+    # The site lists no services yet, so the first layer does not count them ("0 services").
+    assert not re.search(r"\b0 (Dienste|services)\b", dialog.inner_text())
     assert problems.found == []
     assert site.evaluate("window.__violations") == []
     assert site.context.cookies() == []

@@ -173,7 +173,10 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
       title(l.text("title")),
       el("p", l.text("body")),
       purposes,
-      el("p", l.text("services_count").replace("{n}", String(config.services.length))),
+      // The number of services matters only when there are any (a site may use none).
+      ...(config.services.length
+        ? [el("p", l.text("services_count").replace("{n}", String(config.services.length)))]
+        : []),
       buttons(1, button(l.text("settings"), settings)),
       links(),
     );
