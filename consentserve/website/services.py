@@ -13,8 +13,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consentserve.privacy.notices import collection_notice
+
 from .models import QuoteRequest
-from .selectors import quote_privacy_notice
+
+# The register activity whose notice the form and the confirmation show.
+QUOTE_ACTIVITY = "quote-requests"
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +96,7 @@ def _send_confirmation(quote_request: QuoteRequest) -> None:
             "website/emails/quote_confirmation.txt",
             {
                 "quote_request": quote_request,
-                "notice": quote_privacy_notice(language=language),
+                "notice": collection_notice(QUOTE_ACTIVITY, language=language),
             },
         )
     _mail(subject=subject, body=body, to=quote_request.email, language=language)

@@ -19,7 +19,7 @@ from consentserve.core.ratelimit import rate_limit_hit
 
 from .forms import QuoteRequestForm
 from .plans import PLANS, plan_by_slug
-from .selectors import controller, phone_uri, quote_privacy_notice
+from .selectors import controller, phone_uri
 from .services import quote_request_create
 
 
@@ -75,7 +75,6 @@ def _quote_page(request, form, *, status=200):
     phone = controller(language=get_language())["phone"]
     context = {
         "form": form,
-        "notice": quote_privacy_notice(language=get_language()),
         "phone": phone,
         "phone_uri": phone_uri(phone),
     }
