@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from test_installations_linter import lint_clean_draft
 from test_installations_publish import _member
+from test_portal_factories import make_customer
 
 from consentserve.accounts.models import Membership, Organisation
 from consentserve.banner.loader import BUNDLE
@@ -144,6 +145,29 @@ def test_website_embeds_the_operator_banner_only_when_published(client):
     assert "Privacy settings" in page
     # Error pages render without the database, so they do without the banner.
     assert "/c/consentserve.js" not in client.get("/en/no-such-page/").content.decode()
+
+
+def test_sign_in_portal_and_privacy_centre_embed_the_operator_banner_the_back_office_not(
+    client, django_user_model
+):
+    call_command("installations_operator_banner", stdout=None)
+    embed = '<script src="/c/consentserve.js" async></script>'
+    assert embed in client.get("/en/account/login/").content.decode()
+    customer = make_customer("a", "Alpha GmbH")
+    client.force_login(customer.owner.user)
+    for path in (
+        f"/en/portal/o/{customer.organisation.pk}/",
+        f"/de/portal/o/{customer.organisation.pk}/installations/",
+        "/en/portal/privacy/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert embed in response.content.decode(), path
+    staff = django_user_model.objects.create_superuser(email="staff@example.com", password="x")
+    client.force_login(staff)
+    admin_page = client.get("/backoffice/")
+    assert admin_page.status_code == 200
+    assert "/c/consentserve.js" not in admin_page.content.decode()
 
 
 @override_settings(CONSENTSERVE_OPERATOR_INSTALLATION="")

@@ -23,12 +23,18 @@ def site(request):
     }
 
 
+# Pages of the operator's own site that do not show its banner: the back office has its own
+# templates, and the portal's banner preview shows a customer's banner instead.
+_WITHOUT_BANNER = ("admin",)
+
+
 def _operator_banner_key(request) -> str:
-    """The key of the website's own banner on the public website's pages when a version of it
-    is published, else "". Error pages never ask: they must render without the database."""
+    """The key of the operator's own banner for every page of its site (website, sign-in,
+    portal, privacy centre) when a version of it is published, else "". Error pages never ask:
+    they must render without the database."""
     match = getattr(request, "resolver_match", None)
     key = settings.CONSENTSERVE_OPERATOR_INSTALLATION
-    if not key or match is None or match.namespace != "website":
+    if not key or match is None or match.namespace in _WITHOUT_BANNER:
         return ""
     return key if newest_version_number(key) is not None else ""
 
