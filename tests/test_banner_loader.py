@@ -134,6 +134,18 @@ def test_operator_banner_command_is_idempotent_and_publishes_only_changes(client
     assert config["texts"]["en"]["imprint_url"] == "/en/imprint/"
 
 
+def test_operator_banner_refuses_a_key_of_a_customers_installation(installation):
+    original = installation.draft
+    with (
+        override_settings(CONSENTSERVE_OPERATOR_INSTALLATION=installation.public_key),
+        pytest.raises(ValueError, match="customer"),
+    ):
+        call_command("installations_operator_banner", stdout=None)
+    installation.refresh_from_db()
+    assert installation.draft == original
+    assert installation.organisation.name == "Beispiel GmbH"
+
+
 def test_website_embeds_the_operator_banner_only_when_published(client):
     page = client.get("/en/").content.decode()
     assert "/c/consentserve.js" not in page

@@ -89,6 +89,12 @@ def operator_banner_ensure() -> tuple[Installation, PublishedVersion, bool]:
             )
         else:
             organisation = installation.organisation
+            # The operator's organisation has no members; a key that names a customer's
+            # installation (a mistyped setting) must not hand it to the operator.
+            if organisation.memberships.exists():
+                raise ValueError(
+                    "CONSENTSERVE_OPERATOR_INSTALLATION names a customer's installation"
+                )
             for field in ("name", "street", "postcode", "city"):
                 setattr(organisation, field, controller[field])
             organisation.save()
