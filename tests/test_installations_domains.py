@@ -84,3 +84,30 @@ def test_domain_pattern_clean_normalises(typed, stored):
 def test_domain_pattern_clean_rejects_invalid_patterns(typed):
     with pytest.raises(ValidationError):
         domain_pattern_clean(typed)
+
+
+@pytest.mark.parametrize("typed", ["*.co.uk", "co.uk", "*.github.io", "*.com.de", "*.de"])
+def test_domain_pattern_clean_rejects_public_suffixes(typed):
+    with pytest.raises(ValidationError) as raised:
+        domain_pattern_clean(typed)
+    assert raised.value.code in ("public_suffix", "invalid_domain")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("*.example.co.uk", "*.example.co.uk"),
+        ("shop.github.io", "shop.github.io"),
+        ("*.shop.github.io", "*.shop.github.io"),
+        ("bücher.de", "xn--bcher-kva.de"),
+    ],
+)
+def test_domain_pattern_clean_accepts_own_domains_under_public_suffixes(typed, stored):
+    assert domain_pattern_clean(typed) == stored
+
+
+def test_public_suffix_error_names_the_suffix_and_an_example():
+    with pytest.raises(ValidationError) as raised:
+        domain_pattern_clean("*.co.uk")
+    assert raised.value.code == "public_suffix"
+    assert "example.co.uk" in raised.value.messages[0]

@@ -7,6 +7,7 @@ are kept in their ASCII (IDNA) form in lower case, because that is how browsers 
 """
 
 from collections.abc import Iterable
+from functools import cache
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -41,6 +42,20 @@ def _host_ascii(host: str) -> str | None:
     return host
 
 
+@cache
+def _public_suffixes():
+    # Imported on first use: the list takes a moment to parse and only this check needs it.
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def is_public_suffix(host: str) -> bool:
+    """Whether `host` (ASCII form) is a suffix under which anyone may register names, such as
+    `co.uk` or `github.io` (the Public Suffix List, private entries included)."""
+    return _public_suffixes().is_public(host)
+
+
 def domain_pattern_clean(value: str) -> str:
     """The stored form of a domain pattern typed by a customer; ValidationError if invalid."""
     text = value.strip().lower()
@@ -50,6 +65,16 @@ def domain_pattern_clean(value: str) -> str:
         raise ValidationError(
             _("Enter a host name such as example.com or a wildcard such as *.example.com."),
             code="invalid_domain",
+        )
+    # `*.co.uk` would let the banner run, and record consents, on everyone's sites.
+    if is_public_suffix(host):
+        raise ValidationError(
+            _(
+                "%(host)s is a public suffix that many owners share; enter your own domain, "
+                "such as example.%(host)s or *.example.%(host)s."
+            ),
+            code="public_suffix",
+            params={"host": host},
         )
     return WILDCARD + host if wildcard else host
 
