@@ -32,6 +32,9 @@ BASES = {"6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"}
 RIGHTS = ("15", "16", "17", "18", "20", "21", "7(3)")
 RIGHT_VALUES = {"yes", "no", "assess", "n/a"}
 ACTIONS = {"delete", "anonymise"}
+# Where a retention period starts: at the trigger itself, or at the end of the calendar year
+# in which the trigger lies (statutory periods: §§ 195, 199 BGB, § 257 HGB, § 147 AO).
+COUNTED_FROM = {"event", "end_of_year"}
 HOLD_TYPES = {"statutory", "litigation", "authority_order"}
 TDDDG_CLASSES = {"exempt-transmission", "exempt-necessary", "consent"}
 PARTIES = {"first", "third"}
@@ -90,6 +93,7 @@ class Retention:
     duration: Duration
     action: str
     description: Text
+    counted_from: str = "event"  # one of COUNTED_FROM
 
 
 @dataclass(frozen=True)
@@ -545,10 +549,16 @@ def _retention(value: Any, where: str) -> Retention:
     value = _mapping(value, f"{where}.retention")
     if value.get("action") not in ACTIONS:
         raise RegisterError(f"{where}: retention.action must be delete or anonymise")
+    counted_from = value.get("counted_from", "event")
+    if counted_from not in COUNTED_FROM:
+        raise RegisterError(
+            f"{where}: retention.counted_from must be one of {sorted(COUNTED_FROM)}"
+        )
     return Retention(
         duration=_duration(value.get("duration"), f"{where}.retention.duration"),
         action=value["action"],
         description=_text(value.get("description"), f"{where}.retention.description"),
+        counted_from=counted_from,
     )
 
 

@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -43,7 +43,15 @@ class Rule:
         return apps.get_model(self.store.model)
 
     def cutoff(self, now: datetime) -> datetime:
-        return (self.store.duration or self.activity.retention.duration).before(now)
+        """The latest trigger time that is due at `now`."""
+        cutoff = (self.store.duration or self.activity.retention.duration).before(now)
+        if self.activity.retention.counted_from == "end_of_year":
+            # Due once the period has run from the end of the trigger's year: every trigger
+            # before 1 January of the year the cutoff lies in (local time, as the law counts).
+            local = timezone.localtime(cutoff)
+            new_year = local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+            cutoff = new_year - timedelta(microseconds=1)
+        return cutoff
 
     def due(self, now: datetime) -> models.QuerySet:
         manager = self.model._default_manager
