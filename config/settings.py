@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "consentserve.audit",
     "consentserve.core",
     "consentserve.billing",
     "consentserve.installations",

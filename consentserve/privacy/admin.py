@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from consentserve.audit.audited_admin import AuditedAdmin
+
 from .models import AccessLogEntry, LegalHold, PolicyVersion, RetentionRun
 
 
@@ -15,7 +17,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyAdmin):
+class AccessLogEntryAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ["captured_at", "ip", "browser", "browser_version", "os", "requested_url"]
     list_filter = ["browser", "os"]
     date_hierarchy = "captured_at"

@@ -2,12 +2,14 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from consentserve.audit.audited_admin import AuditedAdmin
+
 from .models import QuoteRequest
 from .services import quote_request_update, quote_requests_reopen, quote_requests_resolve
 
 
 @admin.register(QuoteRequest)
-class QuoteRequestAdmin(admin.ModelAdmin):
+class QuoteRequestAdmin(AuditedAdmin, admin.ModelAdmin):
     """The back office's queue of "Angebot anfordern" cases (policy B.2)."""
 
     list_display = [

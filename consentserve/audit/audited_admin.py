@@ -1,0 +1,81 @@
+"""Back-office reads and changes of personal data leave audit entries (R-G-3): a mixin for the
+ModelAdmin of every model the register describes as holding personal data."""
+
+from django.contrib.admin import helpers
+
+from .chain import actor_of, record
+
+
+class AuditedAdmin:
+    """Records list views (which model, which page of filters: no row contents), single-record
+    views, and saves and deletions. `audit_subject` names the data subject of a record, where
+    the model knows one."""
+
+    def audit_subject(self, obj) -> str:
+        return ""
+
+    def _label(self) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}.{meta.model_name}"
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # Filter names only: their values (a search term) could be personal data.
+            record(
+                "admin.list",
+                actor=actor_of(request.user),
+                target=self._label(),
+                detail={"filters": sorted(request.GET.keys())},
+            )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            record(
+                "admin.view",
+                actor=actor_of(request.user),
+                target=f"{self._label()}:{obj.pk}",
+                subject=self.audit_subject(obj),
+            )
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            "admin.change" if change else "admin.add",
+            actor=actor_of(request.user),
+            target=f"{self._label()}:{obj.pk}",
+            subject=self.audit_subject(obj),
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        target, subject = f"{self._label()}:{obj.pk}", self.audit_subject(obj)
+        super().delete_model(request, obj)
+        record("admin.delete", actor=actor_of(request.user), target=target, subject=subject)
+
+    def delete_queryset(self, request, queryset):
+        pks = sorted(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        record(
+            "admin.delete",
+            actor=actor_of(request.user),
+            target=self._label(),
+            detail={"ids": [str(pk) for pk in pks]},
+        )
+
+    def response_action(self, request, queryset):
+        action = request.POST.get("action", "")
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        response = super().response_action(request, queryset)
+        if selected:
+            record(
+                "admin.action",
+                actor=actor_of(request.user),
+                target=self._label(),
+                detail={"action": action, "ids": sorted(selected)},
+            )
+        return response
