@@ -339,5 +339,8 @@ LOGGING = {
         "uvicorn.access": {"level": "WARNING"},
         # The task-queue consumer installs its own handler; propagating would print twice.
         "huey": {"level": "INFO", "propagate": False},
+        # PDF rendering reports every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

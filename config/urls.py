@@ -3,10 +3,22 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from consentserve.banner.loader import loader
+from consentserve.privacy import backoffice as privacy_backoffice
 from consentserve.website import views as website_views
 
 urlpatterns = [
     path("lang/<str:code>/", website_views.choose_language, name="choose-language"),
+    # Before the admin's own routes, which would answer 404 for these.
+    path(
+        "backoffice/privacy/retention/",
+        privacy_backoffice.retention_dashboard,
+        name="backoffice-retention",
+    ),
+    path(
+        "backoffice/privacy/record-<str:language>.<str:fmt>",
+        privacy_backoffice.processing_record_download,
+        name="backoffice-processing-record",
+    ),
     path("backoffice/", admin.site.urls),
     # Any text before ".js" reaches the loader, which answers a JavaScript 404 for bad keys.
     re_path(r"^c/(?P<public_key>.*)\.js$", loader, name="banner-loader"),

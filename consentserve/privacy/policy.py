@@ -61,7 +61,7 @@ def _anchor(right_id: str) -> str:
     return "right-" + re.sub(r"[^0-9a-z]+", "-", right_id).strip("-")
 
 
-class _View:
+class RegisterView:
     """The register in one language, shaped as plain strings and lists for the templates."""
 
     def __init__(self, register: Register, language: str):
@@ -213,7 +213,7 @@ def render_policy(language: str, *, register: Register | None = None) -> str:
     """The whole policy body in one language, from the register alone."""
     reg = register or get_register()
     with translation.override(language):
-        return render_to_string("privacy/policy.html", _View(reg, language).context())
+        return render_to_string("privacy/policy.html", RegisterView(reg, language).context())
 
 
 def _content_sha256(html_de: str, html_en: str) -> str:

@@ -310,6 +310,8 @@ class Register:
     recipients: tuple[Recipient, ...]
     policy: Policy
     refs: dict[str, str]  # chapter key or activity id -> its letter or number in the policy
+    # Art. 30(1)(g): the general description of the technical and organisational measures.
+    security_measures: tuple[Text, ...] = ()
 
     def activity(self, activity_id: str) -> Activity:
         for activity in self.activities:
@@ -891,6 +893,7 @@ def parse_register(text: str) -> Register:
         recipients=recipients,
         policy=policy,
         refs=refs,
+        security_measures=_texts(data.get("security_measures"), "security_measures"),
     )
 
 

@@ -179,6 +179,41 @@ def _delete(model: type[models.Model], batch: models.QuerySet) -> tuple[int, lis
     return deleted, kept
 
 
+# The dashboard's horizons in days: due now, within a week, a month, a quarter and a year.
+FORECAST_DAYS = (0, 7, 30, 90, 365)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """How many rows of one store fall due by each horizon (held rows included: a hold keeps
+    them, but they are due)."""
+
+    activity: str
+    store: str
+    action: str
+    due_by: tuple[int, ...]  # one count per FORECAST_DAYS entry, cumulative
+
+
+def retention_forecast(*, now: datetime | None = None) -> list[Forecast]:
+    """What becomes due when, per rule; counted with the rules themselves, so the forecast
+    cannot disagree with what a run will do."""
+    now = now or timezone.now()
+    forecasts = []
+    for rule in rules():
+        counts = []
+        for days in FORECAST_DAYS:
+            due = rule.due(now + timedelta(days=days))
+            if rule.store.anonymise:
+                due = due.exclude(**rule.store.anonymise)
+            counts.append(due.count())
+        forecasts.append(
+            Forecast(
+                rule.activity.id, rule.store.model, rule.activity.retention.action, tuple(counts)
+            )
+        )
+    return forecasts
+
+
 def retention_run(
     *, now: datetime | None = None, dry_run: bool = False, batch_size: int | None = None
 ) -> list[RetentionRun]:
