@@ -165,6 +165,13 @@ def test_staff_reads_of_quote_requests_are_recorded_without_their_content(admin_
     assert verify().ok
 
 
+def test_viewing_the_history_of_a_record_is_recorded(admin_client):
+    quote = _quote()
+    path = f"/backoffice/website/quoterequest/{quote.pk}/history/"
+    assert admin_client.get(path).status_code == 200
+    assert [e["action"] for e in _entries()] == ["admin.history"]
+
+
 def test_staff_changes_and_actions_are_recorded(admin_client, admin_user):
     quote = _quote()
     response = admin_client.post(

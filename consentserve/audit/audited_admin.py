@@ -42,6 +42,17 @@ class AuditedAdmin:
             )
         return response
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The history names the record (object_repr) and who changed it.
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            record(
+                "admin.history",
+                actor=actor_of(request.user),
+                target=f"{self._label()}:{object_id}",
+            )
+        return response
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         record(
