@@ -176,8 +176,9 @@ def test_invalid_role_through_htmx_is_shown_in_the_row(a):
 
 def test_dashboard_query_count_is_pinned(a, django_assert_max_num_queries):
     client = client_of(a.owner)
-    # session, user, membership, the switcher's memberships, two counts
-    with django_assert_max_num_queries(6):
+    # session, user, membership, the switcher's memberships, two counts, and whether the
+    # operator's own banner is published (it is shown on portal pages too)
+    with django_assert_max_num_queries(7):
         assert client.get(f"/en/portal/o/{a.organisation.pk}/").status_code == 200
 
 
@@ -185,8 +186,9 @@ def test_team_query_count_does_not_grow_with_the_team(a, django_assert_max_num_q
     for number in range(20):
         make_member(a.organisation, make_user(f"member{number}@a.example"), Role.VIEWER)
     client = client_of(a.owner)
-    # session, user, membership, the switcher's memberships, members with users, invitations
-    with django_assert_max_num_queries(6):
+    # session, user, membership, the switcher's memberships, members with users, invitations,
+    # the operator banner's newest version
+    with django_assert_max_num_queries(7):
         assert client.get(f"/en/portal/o/{a.organisation.pk}/team/").status_code == 200
 
 
