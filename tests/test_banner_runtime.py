@@ -486,16 +486,18 @@ def _focused(page):
         if (document.activeElement !== host) return null;
         const el = host.shadowRoot.activeElement;
         if (!el) return null;
-        const text = el.labels && el.labels.length ? el.labels[0].textContent : el.textContent;
+        const text = el.labels && el.labels.length ? el.labels[0].textContent
+            : el.getAttribute('aria-label') || el.textContent;
         return {tag: el.tagName, text, role: el.getAttribute('role'),
                       outline: getComputedStyle(el).outlineStyle};
     }"""
     )
 
 
-def _tab_to(page, text):
+def _tab_to(page, text, tag=None):
     for _ in range(40):
-        if _focused(page)["text"] == text:
+        focused = _focused(page)
+        if focused["text"] == text and tag in (None, focused["tag"]):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {text!r}")
@@ -535,16 +537,19 @@ def test_keyboard_only_through_both_layers(site):
     page.keyboard.press("Enter")
     switches = page.locator("[role=switch]")
     switches.first.wait_for()
-    assert switches.count() == 4
+    # One switch per category and one per service, each with its own accessible name.
+    assert switches.count() == 8
     assert switches.nth(0).is_checked()
     assert switches.nth(0).is_disabled()
-    assert not any(switches.nth(i).is_checked() for i in range(1, 4))
+    assert not any(switches.nth(i).is_checked() for i in range(1, 8))
     assert page.locator("details").count() == 4
     _tab_to(page, "Statistik")
     page.keyboard.press("Space")
-    assert switches.nth(2).is_checked()
+    statistics = page.get_by_role("switch", name="Statistik", exact=True)
+    assert statistics.is_checked()
+    assert page.get_by_role("switch", name="Google Analytics").is_checked()
     # A service's details open from the keyboard too.
-    _tab_to(page, "Google Analytics")
+    _tab_to(page, "Google Analytics", "SUMMARY")
     page.keyboard.press("Enter")
     details = site.banner().inner_text()
     assert "_ga_* – 2 Jahre" in details
@@ -568,8 +573,10 @@ def test_keyboard_only_through_both_layers(site):
     # Reopened, the second layer shows the earlier choice.
     page.evaluate("CONSENTserve.show()")
     site.button("Einstellungen").click()
-    assert page.locator("[role=switch]").nth(2).is_checked()
-    assert not page.locator("[role=switch]").nth(3).is_checked()
+    assert page.get_by_role("switch", name="Statistik", exact=True).is_checked()
+    assert page.get_by_role("switch", name="Google Analytics").is_checked()
+    assert not page.get_by_role("switch", name="Marketing", exact=True).is_checked()
+    assert not page.get_by_role("switch", name="YouTube").is_checked()
     site.clean()
 
 
@@ -612,15 +619,15 @@ def test_the_banner_asks_again_after_the_lifetime(site):
     cookie = site.cookies()["consentserve_consent"]
     fields = cookie["value"].replace("%7C", "|").replace("%2B", "+").split("|")
     stamp = int(fields[5], 36)
-    # Move the decision 366 days into the past; the cookie itself stays.
-    fields[5] = _base36(stamp - 366 * 86400)
+    # Move the decision (milliseconds) 366 days into the past; the cookie itself stays.
+    fields[5] = _base36(stamp - 366 * 86400 * 1000)
     cookie["value"] = "|".join(fields)
     site.page.context.add_cookies([cookie])
     site.page.reload()
     site.banner().wait_for()
     assert site.consent() is None
     # 364 days are still within the lifetime.
-    fields[5] = _base36(stamp - 364 * 86400)
+    fields[5] = _base36(stamp - 364 * 86400 * 1000)
     cookie["value"] = "|".join(fields)
     site.page.context.add_cookies([cookie])
     site.page.reload()
@@ -740,7 +747,7 @@ def test_consent_mode_default_comes_before_any_tag_and_update_follows_each_choic
         ["set", "url_passthrough", False],
     ]
     site.button("Einstellungen").click()
-    site.page.locator("[role=switch]").nth(2).check()
+    site.page.get_by_role("switch", name="Statistik", exact=True).check()
     site.button("Auswahl speichern").click()
     site.page.wait_for_function("window.ran.length === 2")
     layer = site.data_layer()

@@ -1,16 +1,26 @@
 """Writes of the installations app: installations, their domains and drafts, and publishing a
 draft as an immutable, numbered version (issue 4)."""
 
+import copy
 import logging
+import re
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Membership, Organisation
 
-from .catalog import catalog_get
-from .config import compile_config, draft_validate, sha256_hex
+from .catalog import catalog_get, catalog_service_to_config
+from .config import (
+    CATEGORY_NECESSARY,
+    SERVICE_KEYS,
+    compile_config,
+    draft_validate,
+    sha256_hex,
+)
 from .errors import PublishRefused
 from .linter import SEVERITY_ERROR, lint
 from .models import Domain, Installation, PublishedVersion
@@ -19,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Viewers read; changing what visitors are shown is for admins and the owner (portal role matrix).
 MANAGE_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+# The identifiers config.draft_validate accepts.
+CATEGORY_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
 def _require_manager(organisation: Organisation, actor) -> None:
@@ -104,3 +116,136 @@ def _publish(installation: Installation, *, by: str) -> PublishedVersion:
         )
     logger.info("installation %s version %s published by %s", installation.pk, version.number, by)
     return version
+
+
+# --- edits of the draft, one step at a time (the portal's designer) ---------------------------
+# Each one copies the draft, changes one thing and saves it through draft_update, so the same
+# structural validation applies; a refusal is a ValidationError with a message for the customer.
+
+
+def installation_rename(*, installation: Installation, name: str, actor) -> Installation:
+    _require_manager(installation.organisation, actor)
+    installation.name = name.strip()
+    with transaction.atomic():
+        installation.full_clean()
+        installation.save(update_fields=["name"])
+    return installation
+
+
+def _draft_copy(installation: Installation, actor) -> dict:
+    _require_manager(installation.organisation, actor)
+    return copy.deepcopy(installation.draft)
+
+
+def _service_index(draft: dict, service_id: str) -> int:
+    for i, service in enumerate(draft["services"]):
+        if service["id"] == service_id:
+            return i
+    raise ValidationError(_("This banner has no service %(id)s.") % {"id": service_id})
+
+
+def _category_known(draft: dict, category_id: str) -> None:
+    if category_id not in {category["id"] for category in draft["categories"]}:
+        raise ValidationError(
+            {"category": _("Choose one of the categories of this banner.")}, code="category"
+        )
+
+
+def draft_category_add(
+    *, installation: Installation, category_id: str, label: dict, description: dict, actor
+) -> Installation:
+    """A custom category, never required and never switched on before the visitor chooses."""
+    draft = _draft_copy(installation, actor)
+    if not CATEGORY_ID.match(category_id or ""):
+        raise ValidationError(
+            {
+                "category_id": _(
+                    "Use lower-case letters, digits, hyphens or underscores, starting with a "
+                    "letter or digit (at most 63 characters)."
+                )
+            }
+        )
+    if category_id in {category["id"] for category in draft["categories"]}:
+        raise ValidationError(
+            {"category_id": _("This banner already has a category with this ID.")}
+        )
+    draft["categories"].append(
+        {
+            "id": category_id,
+            "required": False,
+            "default": False,
+            "label": dict(label),
+            "description": dict(description),
+        }
+    )
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_category_remove(*, installation: Installation, category_id: str, actor) -> Installation:
+    """Removes a category; 'necessary' stays, and a category with services is refused, so no
+    service is left without a category or moved without the customer deciding where."""
+    draft = _draft_copy(installation, actor)
+    if category_id == CATEGORY_NECESSARY:
+        raise ValidationError(
+            _("The category 'necessary' cannot be removed: every banner needs it.")
+        )
+    if category_id not in {category["id"] for category in draft["categories"]}:
+        raise ValidationError(_("This banner has no category %(id)s.") % {"id": category_id})
+    names = [s["name"] for s in draft["services"] if s["category"] == category_id]
+    if names:
+        raise ValidationError(
+            _(
+                "The category still has services (%(names)s). Move them to another category "
+                "or remove them first."
+            )
+            % {"names": ", ".join(names)}
+        )
+    draft["categories"] = [c for c in draft["categories"] if c["id"] != category_id]
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_service_add_from_catalog(
+    *, installation: Installation, service_id: str, category_id: str | None = None, actor
+) -> Installation:
+    """A catalog service, in its catalog category unless another one is chosen."""
+    entry = catalog_get().get(service_id or "")
+    if entry is None:
+        raise ValidationError(_("The catalog has no service %(id)s.") % {"id": service_id})
+    draft = _draft_copy(installation, actor)
+    if any(service["id"] == entry.id for service in draft["services"]):
+        raise ValidationError(_("%(name)s is already in this banner.") % {"name": entry.name})
+    service = catalog_service_to_config(entry)
+    service["category"] = category_id or entry.category
+    _category_known(draft, service["category"])
+    draft["services"].append(service)
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_service_add_custom(*, installation: Installation, service: dict, actor) -> Installation:
+    """A service the customer describes; its ID is made from the name with the prefix
+    `custom-`, so it never takes the ID (and with it the catalog's facts) of a catalog service."""
+    draft = _draft_copy(installation, actor)
+    _category_known(draft, service.get("category", ""))
+    taken = {existing["id"] for existing in draft["services"]}
+    stem = ("custom-" + slugify(service.get("name", "")))[:56].strip("-_") or "custom"
+    service_id, n = stem, 2
+    while service_id in taken:
+        service_id, n = f"{stem}-{n}", n + 1
+    draft["services"].append({key: service.get(key) for key in SERVICE_KEYS} | {"id": service_id})
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_service_remove(*, installation: Installation, service_id: str, actor) -> Installation:
+    draft = _draft_copy(installation, actor)
+    del draft["services"][_service_index(draft, service_id)]
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_service_move(
+    *, installation: Installation, service_id: str, category_id: str, actor
+) -> Installation:
+    draft = _draft_copy(installation, actor)
+    index = _service_index(draft, service_id)
+    _category_known(draft, category_id)
+    draft["services"][index]["category"] = category_id
+    return draft_update(installation=installation, draft=draft, actor=actor)

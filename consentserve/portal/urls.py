@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import installation_views as inst
 from . import views
 
 app_name = "portal"
@@ -7,7 +8,97 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("o/<int:org_id>/", views.organisation, name="organisation"),
-    path("o/<int:org_id>/installations/", views.installations, name="installations"),
+    path("o/<int:org_id>/installations/", inst.installation_list, name="installations"),
+    path(
+        "o/<int:org_id>/installations/new/",
+        inst.installation_create,
+        name="installation-create",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/",
+        inst.installation_detail,
+        name="installation",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/settings/",
+        inst.installation_settings,
+        name="installation-settings",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/domains/",
+        inst.domain_add,
+        name="installation-domain-add",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/domains/<int:domain_id>/remove/",
+        inst.domain_remove,
+        name="installation-domain-remove",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/categories/",
+        inst.category_add,
+        name="installation-category-add",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/categories/<str:category_id>/remove/",
+        inst.category_remove,
+        name="installation-category-remove",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/services/catalog/",
+        inst.service_add_from_catalog,
+        name="installation-service-catalog",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/services/custom/",
+        inst.service_add_custom,
+        name="installation-service-custom",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/services/<str:service_id>/remove/",
+        inst.service_remove,
+        name="installation-service-remove",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/services/<str:service_id>/category/",
+        inst.service_move,
+        name="installation-service-move",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/design/",
+        inst.design_update,
+        name="installation-design",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/checks/",
+        inst.checks,
+        name="installation-checks",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/publish/",
+        inst.publish,
+        name="installation-publish",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/preview/",
+        inst.preview_page,
+        name="installation-preview",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/preview.js",
+        inst.preview_script,
+        name="installation-preview-script",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/versions/<int:version_number>/",
+        inst.version_detail,
+        name="installation-version",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/diff/",
+        inst.version_diff,
+        name="installation-diff",
+    ),
     path("o/<int:org_id>/team/", views.team, name="team"),
     path("o/<int:org_id>/team/invite/", views.invitation_create, name="invitation-create"),
     path(

@@ -77,11 +77,6 @@ def organisation(request, membership):
 
 
 @organisation_view(Action.VIEW)
-def installations(request, membership):
-    return _page(request, membership, "portal/installations.html")
-
-
-@organisation_view(Action.VIEW)
 def team(request, membership):
     return _team_page(request, membership)
 

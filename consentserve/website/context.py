@@ -23,8 +23,8 @@ def site(request):
     }
 
 
-# Pages of the operator's own site that do not show its banner: the back office has its own
-# templates, and the portal's banner preview shows a customer's banner instead.
+# Pages of the operator's own site that do not show its banner: the back office (its own
+# templates today, but staff pages stay free of it whatever they extend).
 _WITHOUT_BANNER = ("admin",)
 
 

@@ -52,6 +52,10 @@ export interface Config {
   services: Service[];
   texts: Record<string, Record<string, string>>;
   consent_endpoint: string;
+  // Set only by the portal's live preview: nothing is stored, recorded or activated.
+  preview?: boolean;
+  // With preview, 2 opens the second layer instead of the first.
+  preview_layer?: number;
 }
 
 export function readConfig(): Config | null {

@@ -12,7 +12,14 @@ export interface Consent {
   gpc: boolean;
 }
 
+// What the visitor picked: services where a category has them, the category itself where not.
+export interface Choice {
+  categories: Record<string, boolean>;
+  services: Record<string, boolean>;
+}
+
 export const COOKIE = "consentserve_consent";
+const FORMAT = "2";
 
 // 128 random bits, base64url, so the id is unguessable yet short enough for a cookie.
 export function newId(): string {
@@ -38,63 +45,89 @@ export function fingerprint(config: Config): string {
   return (h >>> 0).toString(36);
 }
 
-export function servicesFor(config: Config, categories: Record<string, boolean>) {
-  const services: Record<string, boolean> = {};
-  config.services.forEach((s) => (services[s.id] = !!categories[s.category]));
-  return services;
+export const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+export function everything(config: Config, value: boolean): Choice {
+  const choice: Choice = { categories: {}, services: {} };
+  config.categories.forEach((c) => (choice.categories[c.id] = value));
+  config.services.forEach((s) => (choice.services[s.id] = value));
+  return choice;
 }
 
-export function makeConsent(
-  config: Config,
-  categories: Record<string, boolean>,
-  id: string,
-  gpc: boolean,
-): Consent {
-  const cats: Record<string, boolean> = {};
-  config.categories.forEach((c) => (cats[c.id] = !!c.required || !!categories[c.id]));
+// Services of a required category are always on; a category with services is granted when
+// at least one of them is; a category without services keeps its own switch.
+export function normalise(config: Config, choice: Choice): Choice {
+  const required: Record<string, boolean> = {};
+  config.categories.forEach((c) => (required[c.id] = !!c.required));
+  const services: Record<string, boolean> = {};
+  const any: Record<string, boolean> = {};
+  config.services.forEach((s) => {
+    // "=== true", not truthiness: an id such as "constructor" must not find Object's own members.
+    const on = required[s.category] === true || choice.services[s.id] === true;
+    services[s.id] = on;
+    any[s.category] = any[s.category] || on;
+  });
+  const categories: Record<string, boolean> = {};
+  config.categories.forEach(
+    (c) => (categories[c.id] = required[c.id] || (has(any, c.id) ? any[c.id] : choice.categories[c.id] === true)),
+  );
+  return { categories, services };
+}
+
+export function makeConsent(config: Config, choice: Choice, id: string, gpc: boolean, time: number): Consent {
+  const n = normalise(config, choice);
   return {
     id,
     version: config.version,
     sha: (config.sha256 || "").slice(0, 8),
     fingerprint: fingerprint(config),
-    categories: cats,
-    services: servicesFor(config, cats),
-    time: Date.now(),
+    categories: n.categories,
+    services: n.services,
+    time,
     gpc,
   };
 }
 
-// Compact text form: 1|id|version|sha|fingerprint|time(base36 seconds)|gpc|granted+categories.
-export function encode(c: Consent): string {
-  const granted = Object.keys(c.categories)
-    .filter((k) => c.categories[k])
-    .map(encodeURIComponent);
+// Compact text form, version 2:
+// 2|id|version|sha|fingerprint|time (base36 ms)|gpc|categories|services, where the last two
+// list, joined by "+", only what decoding cannot derive: granted services outside required
+// categories, and granted categories that have no services and are not required.
+export function encode(c: Consent, config: Config): string {
+  const required = (id: string) => config.categories.some((cat) => cat.id === id && !!cat.required);
+  const categories = config.categories.filter(
+    (cat) => c.categories[cat.id] && !cat.required && !config.services.some((s) => s.category === cat.id),
+  );
+  const services = config.services.filter((s) => c.services[s.id] && !required(s.category));
   return [
-    1,
+    FORMAT,
     c.id,
     c.version,
     c.sha,
     c.fingerprint,
-    Math.floor(c.time / 1000).toString(36),
+    c.time.toString(36),
     c.gpc ? 1 : 0,
-    granted.join("+"),
+    categories.map((cat) => cat.id).join("+"),
+    services.map((s) => s.id).join("+"),
   ].join("|");
 }
 
 export function decode(value: string, config: Config): Consent | null {
   const f = value.split("|");
-  if (f[0] !== "1" || f.length !== 8 || !/^[\w-]{22}$/.test(f[1])) return null;
-  const granted = f[7] ? f[7].split("+").map(decodeURIComponent) : [];
-  const categories: Record<string, boolean> = {};
-  config.categories.forEach((c) => (categories[c.id] = !!c.required || granted.indexOf(c.id) >= 0));
+  if (f[0] !== FORMAT || f.length !== 9 || !/^[\w-]{22}$/.test(f[1]) || !/^[0-9a-z]+$/.test(f[5])) return null;
+  const set = (field: string) => {
+    const map: Record<string, boolean> = {};
+    if (field) field.split("+").forEach((k) => (map[k] = true));
+    return map;
+  };
+  const n = normalise(config, { categories: set(f[7]), services: set(f[8]) });
   return {
     id: f[1],
     version: +f[2],
     sha: f[3],
     fingerprint: f[4],
-    categories,
-    services: servicesFor(config, categories),
-    time: parseInt(f[5], 36) * 1000,
+    categories: n.categories,
+    services: n.services,
+    time: parseInt(f[5], 36),
     gpc: f[6] === "1",
   };
 }

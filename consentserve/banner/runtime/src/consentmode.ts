@@ -1,3 +1,6 @@
+import type { Config } from "./config";
+import { type Consent, has } from "./consent";
+
 // Google Consent Mode v2: the defaults must be in the dataLayer before any tag runs,
 // and every later choice is passed on as an update.
 type Gtag = (...args: unknown[]) => void;
@@ -40,10 +43,18 @@ export function consentDefault(): void {
   g("set", "url_passthrough", false);
 }
 
-export function consentUpdate(categories: Record<string, boolean>): void {
+// A signal is granted when its standard category is, or when any granted service lists it;
+// so a custom category reaches Consent Mode through its services.
+export function consentUpdate(config: Config, c: Consent): void {
   const update: Record<string, string> = {};
   Object.keys(SIGNALS).forEach((cat) =>
-    SIGNALS[cat].forEach((signal) => (update[signal] = categories[cat] ? "granted" : "denied")),
+    SIGNALS[cat].forEach((signal) => (update[signal] = c.categories[cat] === true ? "granted" : "denied")),
+  );
+  config.services.forEach((s) =>
+    (c.services[s.id] === true ? s.consent_mode || [] : []).forEach((signal) => {
+      // security_storage is granted from the start and stays so.
+      if (has(update, signal)) update[signal] = "granted";
+    }),
   );
   gtag()("consent", "update", update);
 }

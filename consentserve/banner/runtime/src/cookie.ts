@@ -4,7 +4,13 @@ export function readCookie(name: string): string | null {
   const parts = document.cookie ? document.cookie.split("; ") : [];
   for (let i = 0; i < parts.length; i++) {
     const eq = parts[i].indexOf("=");
-    if (parts[i].slice(0, eq) === name) return decodeURIComponent(parts[i].slice(eq + 1));
+    if (parts[i].slice(0, eq) !== name) continue;
+    try {
+      return decodeURIComponent(parts[i].slice(eq + 1));
+    } catch (e) {
+      // A mangled value is no decision: the banner asks again.
+      return null;
+    }
   }
   return null;
 }
@@ -30,33 +36,37 @@ function matcher(items: StorageItem[]): (name: string) => boolean {
 }
 
 // A cookie can only be removed with the domain it was set for, which the page cannot read back;
-// so every candidate is tried: host-only and each parent domain.
-export function deleteCookies(items: StorageItem[]): void {
+// so every candidate is tried: host-only and each parent domain. Names that a service still
+// granted also declares (`keep`) stay, since that service may still rely on them.
+export function deleteCookies(items: StorageItem[], keep: StorageItem[]): void {
   if (!items.length) return;
   const matches = matcher(items);
+  const kept = matcher(keep);
   const labels = location.hostname.split(".");
   const domains = [""];
   for (let i = 0; i < labels.length - 1; i++) domains.push("; Domain=." + labels.slice(i).join("."));
   (document.cookie ? document.cookie.split("; ") : []).forEach((pair) => {
     const name = pair.split("=")[0];
-    if (!matches(name)) return;
+    if (!matches(name) || kept(name)) return;
     domains.forEach((d) => {
       document.cookie = name + "=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + d;
     });
   });
 }
 
-export function deleteStorage(items: StorageItem[]): void {
+export function deleteStorage(items: StorageItem[], keep: StorageItem[]): void {
   if (!items.length) return;
   const matches = matcher(items);
-  [localStorage, sessionStorage].forEach((store) => {
-    try {
+  const kept = matcher(keep);
+  try {
+    // Reading `localStorage` itself throws where storage is disabled (e.g. a sandboxed frame).
+    [localStorage, sessionStorage].forEach((store) => {
       for (let i = store.length - 1; i >= 0; i--) {
         const key = store.key(i);
-        if (key !== null && matches(key)) store.removeItem(key);
+        if (key !== null && matches(key) && !kept(key)) store.removeItem(key);
       }
-    } catch (e) {
-      // Storage may be disabled by the browser; then there is nothing to delete.
-    }
-  });
+    });
+  } catch (e) {
+    // Then there is nothing to delete.
+  }
 }

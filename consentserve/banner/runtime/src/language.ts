@@ -9,6 +9,7 @@ const BUILT_IN: Record<string, Record<string, string>> = {
     transfer: "Übermittlung",
     load: "Einmal laden",
     blocked: "Blockierter Inhalt von {name} ({provider})",
+    consent_id: "Ihre Einwilligungs-ID",
   },
   en: {
     provider: "Provider",
@@ -17,6 +18,7 @@ const BUILT_IN: Record<string, Record<string, string>> = {
     transfer: "Transfer",
     load: "Load once",
     blocked: "Blocked content from {name} ({provider})",
+    consent_id: "Your consent ID",
   },
 };
 

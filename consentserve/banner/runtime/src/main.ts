@@ -1,15 +1,24 @@
-import { type Config, readConfig } from "./config";
+import { type Config, readConfig, type StorageItem } from "./config";
 import { activateScripts, handleFrames } from "./blocking";
 import { consentDefault, consentUpdate } from "./consentmode";
-import { COOKIE, type Consent, decode, encode, makeConsent, newId, stillValid } from "./consent";
+import {
+  COOKIE,
+  type Choice,
+  type Consent,
+  decode,
+  encode,
+  everything,
+  has,
+  makeConsent,
+  newId,
+  stillValid,
+} from "./consent";
 import { deleteCookies, deleteStorage, readCookie, writeCookie } from "./cookie";
 import { localiser, pickLanguage } from "./language";
 import { hostAllowed } from "./origin";
 import { createUi } from "./ui";
 
 type Listener = (consent: ReturnType<typeof view>) => void;
-
-const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 
 // What the page's own code sees: copies, so it cannot alter the runtime's state.
 function view(c: Consent | null) {
@@ -27,30 +36,35 @@ function view(c: Consent | null) {
 
 function start(config: Config): void {
   const script = document.currentScript as HTMLScriptElement | null;
+  // The portal's live preview: shows the layers and reacts to choices, but reads and writes no
+  // cookie or storage, records nothing and leaves Consent Mode and blocked elements alone.
+  const preview = config.preview === true;
   // The endpoint lives on the host that served this script, not on the customer's site.
   let endpoint = "";
   try {
-    endpoint = new URL(config.consent_endpoint, (script && script.src) || location.href).href;
+    if (!preview) endpoint = new URL(config.consent_endpoint, (script && script.src) || location.href).href;
   } catch (e) {
     // Without an endpoint the choice still works; it just is not recorded.
   }
   const l = localiser(config, pickLanguage(config));
-  const consentMode = !!config.options.consent_mode;
+  const consentMode = !preview && !!config.options.consent_mode;
   const gpcSignal = (navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   const listeners: Listener[] = [];
 
   // Consent Mode defaults go first, before anything on the page can be activated.
   if (consentMode) consentDefault();
 
-  const raw = readCookie(COOKIE);
+  const raw = preview ? null : readCookie(COOKIE);
   let stored = raw ? decode(raw, config) : null;
   let current = stored && stillValid(stored, config) ? stored : null;
 
+  // A blocked element names a service or a category; a category counts once any of its services does.
   const granted = (id: string) =>
     !!current &&
     (has(current.services, id) ? current.services[id] : has(current.categories, id) && current.categories[id]);
 
   const apply = () => {
+    if (preview) return;
     activateScripts(granted);
     handleFrames(config, l, granted);
   };
@@ -67,6 +81,8 @@ function start(config: Config): void {
       layer,
       gpc: gpcSignal,
       language: l.lang,
+      path: location.pathname,
+      time: c.time,
     });
     try {
       if (!navigator.sendBeacon(endpoint, body)) {
@@ -77,23 +93,38 @@ function start(config: Config): void {
     }
   }
 
-  function decide(categories: Record<string, boolean>, action: string, layer: number, gpc = false): void {
-    const previous = current || stored;
-    const c = makeConsent(config, categories, previous ? previous.id : newId(), gpc);
+  // Withdrawing must also remove what the withdrawn services already left behind, except
+  // names that a service still granted declares as well.
+  function clean(previous: Consent, c: Consent): boolean {
+    const gone: StorageItem[][] = [[], []];
+    const kept: StorageItem[][] = [[], []];
     let withdrawn = false;
-    if (previous) {
-      // Withdrawing must also remove what the withdrawn services already left behind.
-      config.services.forEach((s) => {
-        if (previous.categories[s.category] && !c.categories[s.category]) {
-          withdrawn = true;
-          deleteCookies(s.cookies || []);
-          deleteStorage(s.storage || []);
-        }
-      });
-    }
+    config.services.forEach((s) => {
+      const into = c.services[s.id] ? kept : previous.services[s.id] ? gone : null;
+      if (into === gone) withdrawn = true;
+      if (into) {
+        into[0].push(...(s.cookies || []));
+        into[1].push(...(s.storage || []));
+      }
+    });
+    config.categories.forEach((cat) => {
+      if (previous.categories[cat.id] && !c.categories[cat.id]) withdrawn = true;
+    });
+    deleteCookies(gone[0], kept[0]);
+    deleteStorage(gone[1], kept[1]);
+    return withdrawn;
+  }
+
+  function decide(choice: Choice, action: string, layer: number, gpc = false): void {
+    const previous = current || stored;
+    // Each decision gets its own time, even two within one millisecond: the collector
+    // tells a repeated record from a new decision by consent ID and time.
+    const time = Math.max(Date.now(), previous ? previous.time + 1 : 0);
+    const c = makeConsent(config, choice, previous ? previous.id : newId(), gpc, time);
+    const withdrawn = previous && !preview ? clean(previous, c) : false;
     current = stored = c;
-    writeCookie(COOKIE, encode(c), Math.round(config.lifetime_days * 86400));
-    if (consentMode) consentUpdate(c.categories);
+    if (!preview) writeCookie(COOKIE, encode(c, config), Math.round(config.lifetime_days * 86400));
+    if (consentMode) consentUpdate(config, c);
     apply();
     record(c, withdrawn ? "withdraw" : action, layer);
     const v = view(c);
@@ -105,9 +136,12 @@ function start(config: Config): void {
       }
     });
     document.dispatchEvent(new CustomEvent("consentserve:change", { detail: view(c) }));
+    // The designer keeps looking at the banner after trying a choice.
+    if (preview) setTimeout(show, 1000);
   }
 
-  const ui = createUi(config, l, () => current || stored, decide);
+  const ui = createUi(config, l, () => current || stored, decide, preview);
+  const show = () => (preview && config.preview_layer === 2 ? ui.settings() : ui.open());
 
   (window as unknown as { CONSENTserve: unknown }).CONSENTserve = {
     show: () => ui.open(),
@@ -117,14 +151,16 @@ function start(config: Config): void {
     },
   };
 
-  if (current && consentMode) consentUpdate(current.categories);
+  if (current && consentMode) consentUpdate(config, current);
 
   function begin(): void {
-    if (current) {
+    if (preview) {
+      show();
+    } else if (current) {
       ui.showReopen();
     } else if (config.options.gpc && gpcSignal && (!stored || stored.gpc)) {
       // GPC counts as "reject all non-essential"; only an explicit later choice overrides it.
-      decide({}, "gpc", 0, true);
+      decide(everything(config, false), "gpc", 0, true);
       ui.showReopen();
     } else {
       ui.open();
@@ -149,5 +185,7 @@ function start(config: Config): void {
 (function () {
   if ((window as unknown as { CONSENTserve?: unknown }).CONSENTserve) return;
   const config = readConfig();
-  if (config && hostAllowed(location.hostname, config.domains)) start(config);
+  // The preview runs inside the portal, which is not one of the customer's domains; it records
+  // nothing, so skipping the check there lets nobody collect consent in the customer's name.
+  if (config && (config.preview === true || hostAllowed(location.hostname, config.domains))) start(config);
 })();

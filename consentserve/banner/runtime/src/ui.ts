@@ -1,9 +1,9 @@
 import type { Config, StorageItem } from "./config";
-import type { Consent } from "./consent";
+import { type Choice, type Consent, everything } from "./consent";
 import { safeUrl, type Localiser } from "./language";
 
 export type Action = "accept_all" | "reject_all" | "custom";
-export type Decide = (categories: Record<string, boolean>, action: Action, layer: 1 | 2) => void;
+export type Decide = (choice: Choice, action: Action, layer: 1 | 2) => void;
 
 // Theme values end up inside CSS, so only plain colours and numbers are accepted.
 function colour(value: string | undefined, fallback: string): string {
@@ -39,7 +39,9 @@ function css(config: Config): string {
     `:focus-visible{outline:3px solid ${fg};outline-offset:2px}` +
     "label{display:flex;gap:.5rem;align-items:center;font-weight:600}" +
     `input{width:1.1rem;height:1.1rem;margin:0;accent-color:${acc}}` +
-    "details{margin:.25rem 0 .25rem 1.6rem}summary{cursor:pointer}" +
+    ".s{display:flex;gap:.5rem;margin:.25rem 0 .25rem 1.6rem}.s input{margin-top:.2rem}" +
+    "details{flex:1}summary{cursor:pointer}" +
+    "code{user-select:all;word-break:break-all}" +
     `.o{position:fixed;z-index:2147483646;left:1rem;bottom:1rem;width:2.75rem;height:2.75rem;padding:.6rem;` +
     `border:0;border-radius:50%;background:${acc};color:${acct};cursor:pointer}` +
     ".o svg{display:block;width:100%;height:100%;fill:currentColor}"
@@ -65,18 +67,19 @@ function link(label: string, url?: string): HTMLAnchorElement {
   return a;
 }
 
-export function createUi(config: Config, l: Localiser, current: () => Consent | null, decide: Decide) {
+// `preview`: the portal's live preview, where the banner must not take focus from the editor.
+export function createUi(
+  config: Config,
+  l: Localiser,
+  current: () => Consent | null,
+  decide: Decide,
+  preview: boolean,
+) {
   let host: HTMLElement | null = null;
   let root: ShadowRoot;
   let dialog: HTMLElement | null = null;
   let reopen: HTMLButtonElement | null = null;
   let returnFocus: Element | null = null;
-
-  const all = (value: boolean) => {
-    const cats: Record<string, boolean> = {};
-    config.categories.forEach((c) => (cats[c.id] = value));
-    return cats;
-  };
 
   function ensureHost(): void {
     if (host) return;
@@ -103,17 +106,17 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
     return b;
   }
 
-  function choose(categories: Record<string, boolean>, action: Action, layer: 1 | 2): void {
+  function choose(choice: Choice, action: Action, layer: 1 | 2): void {
     close();
-    decide(categories, action, layer);
+    decide(choice, action, layer);
   }
 
   function buttons(layer: 1 | 2, first?: HTMLButtonElement): HTMLElement {
     const row = el("div", "", "r");
     if (first) row.appendChild(first);
     row.append(
-      button(l.text("accept_all"), () => choose(all(true), "accept_all", layer)),
-      button(l.text("reject_all"), () => choose(all(false), "reject_all", layer)),
+      button(l.text("accept_all"), () => choose(everything(config, true), "accept_all", layer)),
+      button(l.text("reject_all"), () => choose(everything(config, false), "reject_all", layer)),
     );
     return row;
   }
@@ -160,7 +163,7 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
   function present(d: HTMLElement): void {
     root.appendChild(d);
     // No button is preselected: focus lands on the dialog itself.
-    d.focus();
+    if (!preview) d.focus();
   }
 
   function open(): void {
@@ -190,27 +193,42 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
     });
   }
 
+  function toggle(label: string, on: boolean, disabled: boolean): HTMLInputElement {
+    const input = el("input");
+    input.type = "checkbox";
+    input.setAttribute("role", "switch");
+    input.checked = on || disabled;
+    input.disabled = disabled;
+    if (label) input.setAttribute("aria-label", label);
+    return input;
+  }
+
   // The second layer is only built when asked for, which keeps the first paint small.
+  // A category switch sets all its services; a service switch turns its category on when
+  // it is the first one on and off when it was the last.
   function settings(): void {
     const d = frame();
     d.appendChild(title(l.text("settings")));
     const chosen = current();
     const switches: Record<string, HTMLInputElement> = {};
+    const serviceSwitches: Record<string, HTMLInputElement> = {};
     config.categories.forEach((c) => {
       const label = el("label");
-      const input = el("input");
-      input.type = "checkbox";
-      input.setAttribute("role", "switch");
-      input.checked = !!c.required || !!(chosen && chosen.categories[c.id]);
-      input.disabled = !!c.required;
+      const input = toggle("", !!(chosen && chosen.categories[c.id] === true), !!c.required);
       switches[c.id] = input;
       label.append(input, l.loc(c.label));
       const heading = el("h3");
       heading.appendChild(label);
       d.append(heading, el("p", l.loc(c.description)));
+      const own: HTMLInputElement[] = [];
+      input.addEventListener("change", () => own.forEach((sw) => (sw.checked = input.checked)));
       config.services
         .filter((s) => s.category === c.id)
         .forEach((s) => {
+          const row = el("div", "", "s");
+          const sw = toggle(s.name, !!(chosen && chosen.services[s.id] === true), !!c.required);
+          sw.addEventListener("change", () => (input.checked = own.some((o) => o.checked)));
+          own.push((serviceSwitches[s.id] = sw));
           const details = el("details");
           const dl = el("dl");
           const add = (term: string, value: string | Node) => {
@@ -228,15 +246,24 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
           add(l.text("transfer"), l.loc(s.transfer));
           if (safeUrl(s.privacy_url)) dl.appendChild(el("dd")).appendChild(link(l.text("privacy_label"), s.privacy_url));
           details.append(el("summary", s.name), dl);
-          d.appendChild(details);
+          row.append(sw, details);
+          d.appendChild(row);
         });
     });
     const save = button(l.text("save"), () => {
-      const cats: Record<string, boolean> = {};
-      Object.keys(switches).forEach((id) => (cats[id] = switches[id].checked));
-      choose(cats, "custom", 2);
+      const choice: Choice = { categories: {}, services: {} };
+      Object.keys(switches).forEach((id) => (choice.categories[id] = switches[id].checked));
+      Object.keys(serviceSwitches).forEach((id) => (choice.services[id] = serviceSwitches[id].checked));
+      choose(choice, "custom", 2);
     });
-    d.append(buttons(2, save), links());
+    d.append(buttons(2, save));
+    // Visitors need their consent ID to look up or withdraw their record later.
+    if (chosen) {
+      const p = el("p", l.text("consent_id") + ": ");
+      p.appendChild(el("code", chosen.id));
+      d.appendChild(p);
+    }
+    d.appendChild(links());
     present(d);
   }
 
@@ -268,5 +295,5 @@ export function createUi(config: Config, l: Localiser, current: () => Consent | 
     root.appendChild(reopen);
   }
 
-  return { open, showReopen };
+  return { open, settings, showReopen };
 }
