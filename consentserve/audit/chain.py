@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -34,21 +34,21 @@ def target_of(obj) -> str:
     return f"{meta.app_label}.{meta.model_name}:{obj.pk}"
 
 
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    target: str,
-    subject: str,
-    detail: dict,
-    prev_hash: str,
-) -> str:
+def entry_hash(entry: AuditEntry) -> str:
+    """The SHA-256 of an entry's content and the previous entry's hash."""
     # Canonical JSON with the time in UTC to the microsecond, so every database gives back
     # exactly the text that was hashed.
     text = json.dumps(
-        [seq, at.astimezone(UTC).isoformat(), actor, action, target, subject, detail, prev_hash],
+        [
+            entry.seq,
+            entry.at.astimezone(UTC).isoformat(),
+            entry.actor,
+            entry.action,
+            entry.target,
+            entry.subject,
+            entry.detail,
+            entry.prev_hash,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -76,11 +76,9 @@ def record(
     detail = detail or {}
     with transaction.atomic():
         head = _head_locked()
-        at = timezone.now()
-        seq = head.seq + 1
-        digest = entry_hash(
-            seq=seq,
-            at=at,
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=timezone.now(),
             actor=actor,
             action=action,
             target=target,
@@ -88,18 +86,9 @@ def record(
             detail=detail,
             prev_hash=head.hash,
         )
-        entry = AuditEntry.objects.create(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            target=target,
-            subject=subject,
-            detail=detail,
-            prev_hash=head.hash,
-            hash=digest,
-        )
-        AuditHead.objects.filter(pk=HEAD_PK).update(seq=seq, hash=digest)
+        entry.hash = entry_hash(entry)
+        entry.save()
+        AuditHead.objects.filter(pk=HEAD_PK).update(seq=entry.seq, hash=entry.hash)
     return entry
 
 
@@ -136,16 +125,7 @@ def verify(*, batch: int = 2000) -> Verification:
                 )
             if entry.prev_hash != previous.hash:
                 result.problems.append(f"#{entry.seq} does not follow #{previous.seq}")
-        expected = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            target=entry.target,
-            subject=entry.subject,
-            detail=entry.detail,
-            prev_hash=entry.prev_hash,
-        )
+        expected = entry_hash(entry)
         if expected != entry.hash:
             result.problems.append(f"#{entry.seq} was changed after it was written")
         previous = entry
