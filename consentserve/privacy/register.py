@@ -80,12 +80,20 @@ class Duration:
 
     def before(self, moment: datetime) -> datetime:
         """The moment this period before `moment` (month ends clamp, as calendars do)."""
-        month_index = moment.year * 12 + (moment.month - 1) - (self.years * 12 + self.months)
-        year, month = divmod(month_index, 12)
-        month += 1
-        day = min(moment.day, calendar.monthrange(year, month)[1])
-        shifted = moment.replace(year=year, month=month, day=day)
+        shifted = _shift_months(moment, -(self.years * 12 + self.months))
         return shifted - timedelta(weeks=self.weeks, days=self.days, hours=self.hours)
+
+    def after(self, moment: datetime) -> datetime:
+        """The moment this period after `moment` (month ends clamp, as calendars do)."""
+        shifted = _shift_months(moment, self.years * 12 + self.months)
+        return shifted + timedelta(weeks=self.weeks, days=self.days, hours=self.hours)
+
+
+def _shift_months(moment: datetime, months: int) -> datetime:
+    year, month = divmod(moment.year * 12 + (moment.month - 1) + months, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 @dataclass(frozen=True)

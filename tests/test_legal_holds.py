@@ -1,0 +1,94 @@
+"""R-E-3, R-B3-4: legal holds. Statutory periods run from the end of the calendar year of the
+document; a hold overrides deletion; once it expires or is released, the next run deletes."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from consentserve.audit.models import AuditEntry
+from consentserve.privacy.legal_holds import (
+    hold_place,
+    hold_release,
+    hold_statutory,
+    statutory_expiry,
+)
+from consentserve.privacy.models import LegalHold
+from consentserve.privacy.retention import retention_run
+from consentserve.website.models import QuoteRequest
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("document_date", "period", "expiry"),
+    [
+        (date(2026, 3, 15), "vouchers", datetime(2035, 1, 1, tzinfo=BERLIN)),
+        (date(2026, 12, 31), "commercial-letters", datetime(2033, 1, 1, tzinfo=BERLIN)),
+        (date(2027, 1, 1), "books", datetime(2038, 1, 1, tzinfo=BERLIN)),
+        (date(2026, 6, 1), "civil-claims", datetime(2030, 1, 1, tzinfo=BERLIN)),
+    ],
+)
+def test_statutory_periods_run_from_the_end_of_the_year(document_date, period, expiry):
+    assert statutory_expiry(document_date, period) == expiry
+
+
+def _resolved_quote(at: datetime) -> QuoteRequest:
+    return QuoteRequest.objects.create(
+        contact_name="Erika Mustermann",
+        email="erika@example.com",
+        company="Beispiel GmbH",
+        message="Angebot bitte.",
+        status=QuoteRequest.Status.RESOLVED,
+        resolved_at=at,
+    )
+
+
+def test_a_statutory_hold_keeps_a_quote_until_the_period_has_run(admin_user):
+    quote = _resolved_quote(datetime(2026, 2, 1, 12, tzinfo=UTC))
+    hold = hold_statutory(
+        quote, period_id="commercial-letters", document_date=date(2026, 2, 1), actor=admin_user
+    )
+    assert hold.kind == LegalHold.Kind.STATUTORY
+    assert "§ 257" in hold.legal_basis
+    # 90 days after resolution it would be due; the hold keeps it until 1 Jan 2033.
+    with time_machine.travel(datetime(2032, 12, 31, 22, 59, tzinfo=UTC), tick=False):
+        retention_run()
+    assert QuoteRequest.objects.filter(pk=quote.pk).exists()
+    with time_machine.travel(datetime(2033, 1, 1, 0, 1, tzinfo=BERLIN), tick=False):
+        retention_run()
+    assert not QuoteRequest.objects.filter(pk=quote.pk).exists()
+
+
+def test_a_released_litigation_hold_lets_the_next_run_delete(admin_user):
+    quote = _resolved_quote(datetime(2026, 1, 1, tzinfo=UTC))
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    with time_machine.travel(now, tick=False):
+        hold = hold_place(
+            quote,
+            kind=LegalHold.Kind.LITIGATION,
+            reason="Klage Az. 1 O 23/26",
+            legal_basis="Art. 17 Abs. 3 lit. e DSGVO",
+            actor=admin_user,
+        )
+        retention_run()
+        assert QuoteRequest.objects.filter(pk=quote.pk).exists()
+        hold_release(hold, actor=admin_user)
+    with time_machine.travel(now + timedelta(hours=1), tick=False):
+        retention_run()
+    assert not QuoteRequest.objects.filter(pk=quote.pk).exists()
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", "target"))
+    target = f"website.quoterequest:{quote.pk}"
+    assert actions == [("privacy.hold_place", target), ("privacy.hold_release", target)]
+
+
+def test_holds_need_a_reason_and_statutory_ones_their_period(admin_user):
+    quote = _resolved_quote(datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValueError, match="reason"):
+        hold_place(quote, kind=LegalHold.Kind.LITIGATION, reason=" ", actor=admin_user)
+    with pytest.raises(ValueError, match="hold_statutory"):
+        hold_place(quote, kind=LegalHold.Kind.STATUTORY, reason="x", actor=admin_user)
+    assert not LegalHold.objects.exists()
