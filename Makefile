@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench ci clean
+.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench bench-banner bench-collector ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,18 @@ messages: $(VENV)/.installed
 ## bench: the benchmarks of bench/, numbers printed and written to bench/results/
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+## bench-banner: our banner against vanilla-cookieconsent and klaro in headless Chromium
+## (npm ci of the pinned packages in bench/banner; results in bench/results/banner.md)
+bench-banner: $(VENV)/.installed
+	scripts/system-deps test
+	$(BIN)/python bench/banner/run.py
+
+## bench-collector: POST /c/KEY/consent, server on core 0 and wrk on core 1, against a raw
+## ASGI 204 and a plain Django view, on SQLite and PostgreSQL (bench/results/collector.md)
+bench-collector: $(VENV)/.installed
+	scripts/system-deps bench
+	bench/collector/with-durable-postgres $(BIN)/python bench/collector/run.py
 
 ci: lint checks test
 

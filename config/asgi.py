@@ -1,7 +1,14 @@
+"""The ASGI entry point: the consent collector's raw route (`POST`/`OPTIONS
+/c/<key>/consent`, consentserve/collector) in front of Django, which serves everything else."""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from consentserve.collector.asgi import collector_app  # noqa: E402 - needs the apps loaded
+
+application = collector_app(django_application)

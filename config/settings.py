@@ -68,9 +68,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "consentserve.api",
     "consentserve.audit",
     "consentserve.core",
     "consentserve.billing",
+    "consentserve.collector",
     "consentserve.installations",
     "consentserve.portal",
     "consentserve.privacy",
@@ -317,6 +319,32 @@ else:
 # "thread": a background writer per process; "manual": tests drain the queue themselves.
 CONSENTSERVE_ACCESS_LOG = env.str("CONSENTSERVE_ACCESS_LOG", default="thread")
 CONSENTSERVE_RETENTION_BATCH = env.int("CONSENTSERVE_RETENTION_BATCH", default=5000)
+# Where links in mails sent outside a request (privacy-request verification) point to; in
+# production the first allowed host over HTTPS unless set.
+CONSENTSERVE_SITE_URL = env.str(
+    "CONSENTSERVE_SITE_URL",
+    default=f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000",
+)
+# The mail intake for privacy requests (`manage.py privacy_mail_intake`, R-H-1): the SMTP
+# listener and the addresses it accepts mail for (the privacy address and info@).
+CONSENTSERVE_MAIL_INTAKE_HOST = env.str("CONSENTSERVE_MAIL_INTAKE_HOST", default="127.0.0.1")
+CONSENTSERVE_MAIL_INTAKE_PORT = env.int("CONSENTSERVE_MAIL_INTAKE_PORT", default=2525)
+CONSENTSERVE_MAIL_INTAKE_ADDRESSES = env.list(
+    "CONSENTSERVE_MAIL_INTAKE_ADDRESSES",
+    default=["datenschutz@consentserve.com", "info@consentserve.com"],
+)
+# The consent collector (consentserve/collector/README.md): queue bound per process, largest
+# group per commit, how long the writer waits for a group to fill, decisions per minute per
+# truncated IP and per process (0: no limit), and how long an installation's published data
+# are cached.
+CONSENTSERVE_COLLECTOR_QUEUE = env.int("CONSENTSERVE_COLLECTOR_QUEUE", default=10_000)
+CONSENTSERVE_COLLECTOR_GROUP = env.int("CONSENTSERVE_COLLECTOR_GROUP", default=500)
+CONSENTSERVE_COLLECTOR_WAIT_MS = env.float("CONSENTSERVE_COLLECTOR_WAIT_MS", default=2.0)
+CONSENTSERVE_COLLECTOR_RATE = env.int("CONSENTSERVE_COLLECTOR_RATE", default=30)
+CONSENTSERVE_COLLECTOR_CACHE_SECONDS = env.float("CONSENTSERVE_COLLECTOR_CACHE_SECONDS", default=5)
+# FULL: a commit of consent records waits for the disk (one fsync per group); NORMAL survives
+# a killed process but not a power loss (docs/adr/0004).
+CONSENTSERVE_COLLECTOR_SQLITE_SYNC = env.str("CONSENTSERVE_COLLECTOR_SQLITE_SYNC", default="FULL")
 # Fernet keys for payment details, newest first (docs/configuration.md). Development derives
 # one from the development secret so `make run` needs no set-up; production must set its own.
 _DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci1wcm8="  # noqa: S105

@@ -2,7 +2,10 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from consentserve.api import docs as api_docs
+from consentserve.api.api import api as api_v1
 from consentserve.banner.loader import loader
+from consentserve.collector.self_service import consent_records
 from consentserve.privacy import backoffice as privacy_backoffice
 from consentserve.website import views as website_views
 
@@ -20,6 +23,15 @@ urlpatterns = [
         name="backoffice-processing-record",
     ),
     path("backoffice/", admin.site.urls),
+    # The customer API (docs/api.md): one URL for every language, so outside i18n_patterns.
+    path("api/v1/docs/assets/<str:name>", api_docs.docs_asset, name="api-docs-asset"),
+    path("api/v1/", api_v1.urls),
+    # A visitor's own consent records (Art. 15, 7(3)); before the loader, which takes any /c/….js.
+    path(
+        "c/<str:public_key>/records/<str:consent_id>/",
+        consent_records,
+        name="consent-self-service",
+    ),
     # Any text before ".js" reaches the loader, which answers a JavaScript 404 for bad keys.
     re_path(r"^c/(?P<public_key>.*)\.js$", loader, name="banner-loader"),
 ]

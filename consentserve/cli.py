@@ -5,6 +5,7 @@ migrate    bring the database schema up to date
 demo       fill the database with a realistic demo state
 worker     run the task queue (scheduled retention, mail)
 retention  apply every retention rule of the privacy register now
+mail-intake  receive mail to the privacy address and info@ as privacy requests
 manage     any Django management command, e.g. `consentserve manage check --deploy`
 """
 
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("worker", help="run the task queue and its schedules")
     retention = sub.add_parser("retention", help="apply the retention rules of the register")
     retention.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    sub.add_parser("mail-intake", help="receive privacy requests by mail (SMTP)")
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
 
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         _django("run_huey")
     elif args.command == "retention":
         _django("privacy_retention", *(["--dry-run"] if args.dry_run else []))
+    elif args.command == "mail-intake":
+        _django("privacy_mail_intake")
     elif args.command == "manage":
         _django(*args.rest)
 

@@ -861,3 +861,63 @@ def test_the_english_page_gets_english_texts_and_unknown_languages_the_default(p
     page.reload()
     assert "Wir respektieren Ihre Privatsphäre" in site.banner().inner_text()
     site.clean()
+
+
+# Counts reads of document.cookie, which wait for the browser's cookie store on the main thread.
+COOKIE_READS = """(() => {
+    const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    window.cookieReads = 0;
+    Object.defineProperty(Document.prototype, 'cookie', {
+        configurable: true,
+        get() { window.cookieReads++; return cookie.get.call(this); },
+        set(value) { cookie.set.call(this, value); },
+    });
+})();"""
+
+
+def test_start_up_reads_the_stored_choice_without_blocking_the_page(site):
+    site.page.add_init_script(COOKIE_READS)
+    site.open()
+    site.banner().wait_for()
+    assert site.page.evaluate("window.cookieReads") == 0
+    site.button("Alle akzeptieren").click()
+    site.page.reload()
+    site.page.wait_for_function("window.ran.length === 3")
+    assert site.banner().count() == 0
+    assert site.consent()["services"]["analytics"] is True
+    assert site.page.evaluate("window.cookieReads") == 0
+    site.clean()
+
+
+# The Cookie Store API answering late (its answer must then change nothing), or missing.
+LATE_STORE = """(() => {
+    const get = CookieStore.prototype.get;
+    CookieStore.prototype.get = function (...args) {
+        return get.apply(this, args).then(v => new Promise(r => setTimeout(() => r(v), 300)));
+    };
+})();"""
+NO_STORE = "Object.defineProperty(window, 'cookieStore', {value: undefined, configurable: true});"
+
+
+@pytest.mark.parametrize("store", [LATE_STORE, NO_STORE], ids=["late", "missing"])
+def test_the_api_knows_the_stored_choice_as_soon_as_the_bundle_has_run(site, store):
+    site.open()
+    site.button("Alle akzeptieren").click()
+    consent_id = site.consent()["id"]
+    site.page.add_init_script(store)
+    html = site.html
+    site.html = lambda: html().replace(
+        " async></script>", ' async onload="window.early = CONSENTserve.getConsent()"></script>'
+    )
+    site.page.reload()
+    site.page.wait_for_function("window.ran.length === 3")
+    site.page.wait_for_timeout(500)
+    assert site.page.evaluate("window.early && window.early.id") == consent_id
+    assert site.banner().count() == 0
+    # The stored choice is applied once: one update, each blocked script run once.
+    updates = [
+        e for e in site.data_layer() if isinstance(e, list) and e[:2] == ["consent", "update"]
+    ]
+    assert len(updates) == 1
+    assert site.ran() == ["analytics-1", "youtube", "analytics-2"]
+    site.clean()

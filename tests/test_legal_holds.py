@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 
 from consentserve.audit.models import AuditEntry
 from consentserve.privacy.legal_holds import (
@@ -92,3 +93,50 @@ def test_holds_need_a_reason_and_statutory_ones_their_period(admin_user):
     with pytest.raises(ValueError, match="hold_statutory"):
         hold_place(quote, kind=LegalHold.Kind.STATUTORY, reason="x", actor=admin_user)
     assert not LegalHold.objects.exists()
+
+
+def _hold_form(quote, **changes):
+    data = {
+        "kind": LegalHold.Kind.STATUTORY,
+        "content_type": ContentType.objects.get_for_model(QuoteRequest).pk,
+        "object_id": str(quote.pk),
+        "reason": "Angebot als Handelsbrief",
+        "legal_basis": "",
+        "statutory_period": "commercial-letters",
+        "document_date": "2026-02-01",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_back_office_computes_a_statutory_holds_end(admin_client, admin_user):
+    quote = _resolved_quote(datetime(2026, 2, 1, tzinfo=UTC))
+    response = admin_client.post("/backoffice/privacy/legalhold/add/", _hold_form(quote))
+    assert response.status_code == 302
+    hold = LegalHold.objects.get()
+    assert hold.expires_at == datetime(2033, 1, 1, tzinfo=BERLIN)
+    assert hold.created_by == admin_user
+    assert "§ 257" in hold.legal_basis
+    assert AuditEntry.objects.filter(action="admin.add").exists()
+
+
+def test_a_statutory_hold_without_its_period_is_refused(admin_client):
+    quote = _resolved_quote(datetime(2026, 2, 1, tzinfo=UTC))
+    response = admin_client.post(
+        "/backoffice/privacy/legalhold/add/", _hold_form(quote, statutory_period="")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()
+    assert not LegalHold.objects.exists()
+
+
+def test_releasing_from_the_back_office_is_audited(admin_client, admin_user):
+    quote = _resolved_quote(datetime(2026, 2, 1, tzinfo=UTC))
+    hold = hold_place(quote, kind=LegalHold.Kind.LITIGATION, reason="Klage", actor=admin_user)
+    response = admin_client.post(
+        "/backoffice/privacy/legalhold/", {"action": "release", "_selected_action": [hold.pk]}
+    )
+    assert response.status_code == 302
+    hold.refresh_from_db()
+    assert hold.released_at is not None
+    assert AuditEntry.objects.filter(action="privacy.hold_release").count() == 1

@@ -12,7 +12,10 @@ from test_installations_linter import lint_clean_draft
 from test_portal_factories import Customer, make_customer, make_member
 
 from consentserve.accounts.models import Invitation, Membership
+from consentserve.api import services as api_services
+from consentserve.api.models import ApiKey
 from consentserve.billing.models import SepaMandate
+from consentserve.collector.models import ConsentRecord
 from consentserve.installations import services as installation_services
 from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls
@@ -82,6 +85,8 @@ def values_of(customer: Customer) -> dict:
         "category_id": "marketing",
         "service_id": "youtube",
         "version_number": 1,
+        "api_key_id": customer.api_key.pk,
+        "record_id": customer.record.pk,
     }
 
 
@@ -115,8 +120,27 @@ def with_installation(customer: Customer) -> Customer:
     )
     key = customer.owner.user.email.split("@")[1]
     installation_services.domain_add(installation=installation, pattern=f"shop.{key}", actor=user)
-    installation_services.publish(installation, actor=user)
+    version = installation_services.publish(installation, actor=user)
     customer.installation = installation
+    # An API key, for the API pages' routes.
+    customer.api_key = api_services.api_key_create(
+        organisation=customer.organisation, name="Key", created_by=user
+    ).api_key
+    # A consent record, for the consent log's routes.
+    customer.record = ConsentRecord.objects.create(
+        installation=installation,
+        version=version,
+        consent_id=key.replace(".", "-")[:22].ljust(22, "x"),
+        sha256=version.config["sha256"],
+        action="accept_all",
+        choices={"categories": {}, "services": {}},
+        layer=1,
+        gpc=False,
+        language="en",
+        ip="203.0.113.0",
+        origin=f"https://shop.{key}",
+        path="/",
+    )
     return customer
 
 
@@ -144,6 +168,8 @@ def snapshot(customer: Customer) -> tuple:
             )
             for i in Installation.objects.filter(organisation=organisation)
         ],
+        sorted(ApiKey.objects.filter(organisation=organisation).values_list("name", "revoked_at")),
+        ConsentRecord.objects.filter(installation__organisation=organisation).count(),
     )
 
 

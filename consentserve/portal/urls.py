@@ -1,5 +1,7 @@
 from django.urls import path
 
+from . import api_key_views as api_keys
+from . import consent_views as consents
 from . import installation_views as inst
 from . import views
 
@@ -99,6 +101,56 @@ urlpatterns = [
         inst.version_diff,
         name="installation-diff",
     ),
+    path("o/<int:org_id>/consents/", consents.consent_log, name="consents"),
+    path(
+        "o/<int:org_id>/consents/export.csv",
+        consents.consent_export,
+        {"fmt": "csv"},
+        name="consents-export-csv",
+    ),
+    path(
+        "o/<int:org_id>/consents/export.jsonl",
+        consents.consent_export,
+        {"fmt": "json"},
+        name="consents-export-json",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/",
+        consents.installation_consent_log,
+        name="consents-installation",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/export.csv",
+        consents.installation_consent_export,
+        {"fmt": "csv"},
+        name="consents-installation-export-csv",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/export.jsonl",
+        consents.installation_consent_export,
+        {"fmt": "json"},
+        name="consents-installation-export-json",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/",
+        consents.consent_proof,
+        name="consent-proof",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/proof.json",
+        consents.consent_proof_download,
+        name="consent-proof-download",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/preview/",
+        consents.consent_proof_preview,
+        name="consent-proof-preview",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/preview.js",
+        consents.consent_proof_script,
+        name="consent-proof-preview-script",
+    ),
     path("o/<int:org_id>/team/", views.team, name="team"),
     path("o/<int:org_id>/team/invite/", views.invitation_create, name="invitation-create"),
     path(
@@ -118,4 +170,11 @@ urlpatterns = [
         name="payment-details-replace",
     ),
     path("o/<int:org_id>/invoices/", views.invoices, name="invoices"),
+    path("o/<int:org_id>/api/", api_keys.api_keys, name="api-keys"),
+    path("o/<int:org_id>/api/new/", api_keys.api_key_create, name="api-key-create"),
+    path(
+        "o/<int:org_id>/api/<int:api_key_id>/revoke/",
+        api_keys.api_key_revoke,
+        name="api-key-revoke",
+    ),
 ]

@@ -1,8 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from consentserve.audit.audited_admin import AuditedAdmin
 
-from .models import AccessLogEntry, LegalHold, PolicyVersion, RetentionRun
+from .legal_holds import hold_release, statutory_expiry
+from .models import AccessLogEntry, LegalHold, PolicyVersion, PrivacyRequest, RetentionRun
+from .register import get_register
+from .requests.admin import PrivacyRequestAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,7 +52,73 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ["number", "effective_from", "published_at", "content_sha256"]
 
 
+class LegalHoldForm(forms.ModelForm):
+    """A statutory hold takes its end from the register's period and the document's date
+    (counted from the end of that year); the other kinds give their end, if known, by hand."""
+
+    statutory_period = forms.ChoiceField(label=_("statutory period"), required=False)
+    document_date = forms.DateField(
+        label=_("date of the document"),
+        required=False,
+        help_text=_("The day the document was created, sent or received."),
+    )
+
+    class Meta:
+        model = LegalHold
+        fields = ["kind", "content_type", "object_id", "reason", "legal_basis", "expires_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        periods = get_register().statutory_periods
+        self.fields["statutory_period"].choices = [("", "—")] + [
+            (p.id, f"{p.records.de} ({p.law.de})") for p in periods
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == LegalHold.Kind.STATUTORY:
+            period, day = data.get("statutory_period"), data.get("document_date")
+            if not period or not day:
+                raise forms.ValidationError(
+                    _("A statutory hold needs its period and the date of the document.")
+                )
+            data["expires_at"] = statutory_expiry(day, period)
+            data["legal_basis"] = data.get("legal_basis") or (
+                get_register().statutory_period(period).law.de
+            )
+        return data
+
+
 @admin.register(LegalHold)
-class LegalHoldAdmin(admin.ModelAdmin):
+class LegalHoldAdmin(AuditedAdmin, admin.ModelAdmin):
+    form = LegalHoldForm
     list_display = ["kind", "content_type", "object_id", "created_at", "expires_at", "released_at"]
     list_filter = ["kind"]
+    readonly_fields = ["created_at", "created_by", "released_at"]
+    actions = ["release"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.expires_at = form.cleaned_data.get("expires_at")
+        obj.legal_basis = form.cleaned_data.get("legal_basis", obj.legal_basis)
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Release selected holds"), permissions=["change"])
+    def release(self, request, queryset):
+        holds = list(queryset.filter(released_at__isnull=True))
+        for hold in holds:
+            hold_release(hold, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d hold released; the next retention run deletes what it kept.",
+                "%(count)d holds released; the next retention run deletes what they kept.",
+                len(holds),
+            )
+            % {"count": len(holds)},
+            messages.SUCCESS,
+        )
+
+
+admin.site.register(PrivacyRequest, PrivacyRequestAdmin)

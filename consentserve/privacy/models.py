@@ -244,3 +244,7 @@ class DeferredErasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.model} {self.object_id}"
+
+
+# Privacy requests live in their own package; importing the model here registers it.
+from .requests.models import PrivacyRequest  # noqa: E402, F401

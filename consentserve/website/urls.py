@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from consentserve.privacy import views as privacy_views
+from consentserve.privacy.requests import views as privacy_request_views
 
 from . import views
 
@@ -15,4 +16,13 @@ urlpatterns = [
     path(_("imprint/"), views.imprint, name="imprint"),
     path(_("privacy/"), privacy_views.policy_page, name="privacy"),
     path(_("privacy/v<int:number>/"), privacy_views.policy_page, name="privacy-version"),
+    path(_("privacy-request/"), privacy_request_views.request_form, name="privacy-request"),
+    path(
+        _("privacy-request/sent/"), privacy_request_views.request_sent, name="privacy-request-sent"
+    ),
+    path(
+        _("privacy-request/confirm/<str:token>/"),
+        privacy_request_views.request_verify,
+        name="privacy-request-verify",
+    ),
 ]

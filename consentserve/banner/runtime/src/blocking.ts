@@ -1,5 +1,5 @@
 import type { Config } from "./config";
-import { safeUrl, type Localiser } from "./language";
+import { esc, safeUrl, type Localiser } from "./language";
 
 const DONE = "data-consentserve-done";
 
@@ -12,7 +12,7 @@ export function activateScripts(granted: Granted): void {
   const blocked = document.querySelectorAll<HTMLScriptElement>(
     'script[type="text/plain"][data-consent]:not([' + DONE + "])",
   );
-  const queue = (Array.prototype.slice.call(blocked) as HTMLScriptElement[]).filter((old) => {
+  const queue = Array.from(blocked).filter((old) => {
     if (!granted(old.getAttribute("data-consent") || "")) return false;
     old.setAttribute(DONE, "");
     return true;
@@ -21,7 +21,7 @@ export function activateScripts(granted: Granted): void {
     const old = queue.shift();
     if (!old) return;
     const script = document.createElement("script");
-    Array.prototype.forEach.call(old.attributes, (a: Attr) => {
+    Array.from(old.attributes).forEach((a) => {
       if (a.name !== "type" && a.name !== DONE) script.setAttribute(a.name, a.value);
     });
     const type = old.getAttribute("data-type");
@@ -58,7 +58,7 @@ export function handleFrames(config: Config, l: Localiser, granted: Granted): vo
   const frames = document.querySelectorAll<HTMLIFrameElement>(
     "iframe[data-consent][data-src]:not([" + DONE + "])",
   );
-  Array.prototype.forEach.call(frames, (frame: HTMLIFrameElement) => {
+  frames.forEach((frame) => {
     const id = frame.getAttribute("data-consent") || "";
     if (granted(id)) return loadFrame(frame);
     const prev = frame.previousElementSibling;
@@ -67,18 +67,20 @@ export function handleFrames(config: Config, l: Localiser, granted: Granted): vo
     const holder = document.createElement("div");
     holder.setAttribute("data-consentserve-placeholder", id);
     const root = holder.attachShadow({ mode: "open" });
-    const style = document.createElement("style");
-    style.textContent = PLACEHOLDER_CSS;
-    const p = document.createElement("p");
-    p.textContent = l
-      .text("blocked")
-      .replace("{name}", service ? service.name : id)
-      .replace("{provider}", (service && service.provider) || "");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = l.text("load");
-    button.addEventListener("click", () => loadFrame(frame));
-    root.append(style, p, button);
+    root.innerHTML =
+      "<style>" +
+      PLACEHOLDER_CSS +
+      "</style><p>" +
+      esc(
+        l
+          .text("blocked")
+          .replace("{name}", service ? service.name : id)
+          .replace("{provider}", (service && service.provider) || ""),
+      ) +
+      '</p><button type="button">' +
+      esc(l.text("load")) +
+      "</button>";
+    root.lastChild!.addEventListener("click", () => loadFrame(frame));
     frame.hidden = true;
     frame.parentNode!.insertBefore(holder, frame);
   });

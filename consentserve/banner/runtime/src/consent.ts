@@ -25,10 +25,10 @@ const FORMAT = "2";
 export function newId(): string {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
-  return btoa(String.fromCharCode.apply(null, Array.from(bytes)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
+  // 16 bytes are 24 base64 characters, the last two padding.
+  return btoa(String.fromCharCode.apply(null, bytes as unknown as number[]))
+    .slice(0, 22)
+    .replace(/[+/]/g, (c) => (c === "+" ? "-" : "_"));
 }
 
 // A change of purposes or services must ask again, a change of wording alone need not:
@@ -93,7 +93,7 @@ export function makeConsent(config: Config, choice: Choice, id: string, gpc: boo
 // list, joined by "+", only what decoding cannot derive: granted services outside required
 // categories, and granted categories that have no services and are not required.
 export function encode(c: Consent, config: Config): string {
-  const required = (id: string) => config.categories.some((cat) => cat.id === id && !!cat.required);
+  const required = (id: string) => config.categories.some((cat) => cat.id === id && cat.required);
   const categories = config.categories.filter(
     (cat) => c.categories[cat.id] && !cat.required && !config.services.some((s) => s.category === cat.id),
   );

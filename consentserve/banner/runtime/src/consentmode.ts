@@ -27,18 +27,14 @@ function gtag(): Gtag {
   return w.gtag;
 }
 
+// Every signal denied except security_storage; a tag waits up to 500 ms for the update.
 export function consentDefault(): void {
   const g = gtag();
-  g("consent", "default", {
-    ad_storage: "denied",
-    analytics_storage: "denied",
-    ad_user_data: "denied",
-    ad_personalization: "denied",
-    functionality_storage: "denied",
-    personalization_storage: "denied",
-    security_storage: "granted",
-    wait_for_update: 500,
-  });
+  const denied: Record<string, unknown> = {};
+  Object.keys(SIGNALS).forEach((cat) => SIGNALS[cat].forEach((signal) => (denied[signal] = "denied")));
+  denied.security_storage = "granted";
+  denied.wait_for_update = 500;
+  g("consent", "default", denied);
   g("set", "ads_data_redaction", true);
   g("set", "url_passthrough", false);
 }

@@ -1,16 +1,19 @@
 import type { StorageItem } from "./config";
 
+export function cookieValue(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch (e) {
+    // A mangled value is no decision: the banner asks again.
+    return null;
+  }
+}
+
 export function readCookie(name: string): string | null {
   const parts = document.cookie ? document.cookie.split("; ") : [];
   for (let i = 0; i < parts.length; i++) {
     const eq = parts[i].indexOf("=");
-    if (parts[i].slice(0, eq) !== name) continue;
-    try {
-      return decodeURIComponent(parts[i].slice(eq + 1));
-    } catch (e) {
-      // A mangled value is no decision: the banner asks again.
-      return null;
-    }
+    if (parts[i].slice(0, eq) === name) return cookieValue(parts[i].slice(eq + 1));
   }
   return null;
 }

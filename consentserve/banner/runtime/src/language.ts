@@ -53,3 +53,6 @@ export function safeUrl(url?: string): string | null {
     return null;
   }
 }
+
+// Customer texts inside markup: escaped, so they stay text or one quoted attribute value.
+export const esc = (text: string) => text.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");

@@ -13,7 +13,7 @@ import {
   newId,
   stillValid,
 } from "./consent";
-import { deleteCookies, deleteStorage, readCookie, writeCookie } from "./cookie";
+import { cookieValue, deleteCookies, deleteStorage, readCookie, writeCookie } from "./cookie";
 import { localiser, pickLanguage } from "./language";
 import { hostAllowed } from "./origin";
 import { createUi } from "./ui";
@@ -54,9 +54,9 @@ function start(config: Config): void {
   // Consent Mode defaults go first, before anything on the page can be activated.
   if (consentMode) consentDefault();
 
-  const raw = preview ? null : readCookie(COOKIE);
-  let stored = raw ? decode(raw, config) : null;
-  let current = stored && stillValid(stored, config) ? stored : null;
+  let stored: Consent | null = null;
+  let current: Consent | null = null;
+  let read = false;
 
   // A blocked element names a service or a category; a category counts once any of its services does.
   const granted = (id: string) =>
@@ -64,7 +64,7 @@ function start(config: Config): void {
     (has(current.services, id) ? current.services[id] : has(current.categories, id) && current.categories[id]);
 
   const apply = () => {
-    if (preview) return;
+    if (preview || !read) return;
     activateScripts(granted);
     handleFrames(config, l, granted);
   };
@@ -143,15 +143,36 @@ function start(config: Config): void {
   const ui = createUi(config, l, () => current || stored, decide, preview);
   const show = () => (preview && config.preview_layer === 2 ? ui.settings() : ui.open());
 
+  // Everything after Consent Mode's defaults waits for the stored choice; the first answer counts.
+  function proceed(raw: string | null): void {
+    if (read) return;
+    read = true;
+    stored = raw ? decode(raw, config) : null;
+    current = stored && stillValid(stored, config) ? stored : null;
+    if (current && consentMode) consentUpdate(config, current);
+    if (document.body) begin();
+    else document.addEventListener("DOMContentLoaded", begin);
+  }
+  // The page's own code may ask before the cookie store has answered: then read at once.
+  const now = () => {
+    if (!read) proceed(readCookie(COOKIE));
+  };
+
+  const reopen = () => {
+    now();
+    ui.open();
+  };
+
   (window as unknown as { CONSENTserve: unknown }).CONSENTserve = {
-    show: () => ui.open(),
-    getConsent: () => view(current),
+    show: reopen,
+    getConsent: () => {
+      now();
+      return view(current);
+    },
     on(event: string, fn: Listener) {
       if (event === "change" && typeof fn === "function") listeners.push(fn);
     },
   };
-
-  if (current && consentMode) consentUpdate(config, current);
 
   function begin(): void {
     if (preview) {
@@ -172,12 +193,17 @@ function start(config: Config): void {
     const target = e.target as Element | null;
     if (target && target.closest && target.closest("[data-consentserve-open]")) {
       e.preventDefault();
-      ui.open();
+      reopen();
     }
   });
 
-  if (document.body) begin();
-  else document.addEventListener("DOMContentLoaded", begin);
+  // `document.cookie` waits for the browser's cookie store on the main thread; the Cookie
+  // Store API (secure pages in Chromium, Firefox, Safari) asks without blocking the page.
+  const store = (window as unknown as { cookieStore?: { get(name: string): Promise<{ value: string } | null> } })
+    .cookieStore;
+  if (preview) proceed(null);
+  else if (store) store.get(COOKIE).then((c) => proceed(c && cookieValue(c.value)), now);
+  else now();
   // Blocked elements further down the page only exist once it has been parsed.
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", apply);
 }

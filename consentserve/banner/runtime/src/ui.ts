@@ -1,6 +1,6 @@
 import type { Config, StorageItem } from "./config";
 import { type Choice, type Consent, everything } from "./consent";
-import { safeUrl, type Localiser } from "./language";
+import { esc, safeUrl, type Localiser } from "./language";
 
 export type Action = "accept_all" | "reject_all" | "custom";
 export type Decide = (choice: Choice, action: Action, layer: 1 | 2) => void;
@@ -28,7 +28,7 @@ function css(config: Config): string {
     `.d{position:fixed;z-index:2147483647;left:50%;transform:translateX(-50%);${place};` +
     "box-sizing:border-box;width:calc(100% - 2rem);max-width:42rem;max-height:calc(100vh - 2rem);" +
     `overflow:auto;padding:1.25rem;background:${bg};color:${fg};border-radius:${r};` +
-    "box-shadow:0 4px 24px rgba(0,0,0,.3);font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
+    "box-shadow:0 4px 24px #0000004d;font:15px/1.5 system-ui,sans-serif}" +
     "h2{margin:0 0 .5rem;font-size:1.2rem}h3{margin:.75rem 0 .25rem;font-size:1rem}" +
     "p,ul,dl{margin:0 0 .6rem}ul{padding-left:1.25rem}dt{font-weight:600}dd{margin:0 0 .3rem}" +
     // A grid with equal columns and rows keeps the three choices exactly the same size.
@@ -44,27 +44,18 @@ function css(config: Config): string {
     "code{user-select:all;word-break:break-all}" +
     `.o{position:fixed;z-index:2147483646;left:1rem;bottom:1rem;width:2.75rem;height:2.75rem;padding:.6rem;` +
     `border:0;border-radius:50%;background:${acc};color:${acct};cursor:pointer}` +
-    ".o svg{display:block;width:100%;height:100%;fill:currentColor}"
+    ".o svg{display:block;fill:currentColor}"
   );
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  cls?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  // Every customer text goes in as text, never as markup.
-  if (text) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
+// Both layers are built as one piece of markup each: parsing it is much cheaper than creating
+// and wiring every node from script. Every customer text and URL goes through `esc`, so it
+// stays text (or one attribute value) and can never become markup.
 
-function link(label: string, url?: string): HTMLAnchorElement {
-  const a = el("a", label);
-  const href = safeUrl(url);
-  if (href) a.href = href;
-  return a;
+function parse(html: string): HTMLElement {
+  const holder = document.createElement("div");
+  holder.innerHTML = html;
+  return holder.firstChild as HTMLElement;
 }
 
 // `preview`: the portal's live preview, where the banner must not take focus from the editor.
@@ -78,32 +69,60 @@ export function createUi(
   let host: HTMLElement | null = null;
   let root: ShadowRoot;
   let dialog: HTMLElement | null = null;
-  let reopen: HTMLButtonElement | null = null;
+  let reopen: HTMLElement | null = null;
   let returnFocus: Element | null = null;
+  let layer: 1 | 2 = 1;
+
+  const text = (key: string) => esc(l.text(key));
+  const tag = (name: string, content: string, attributes = "") => `<${name}${attributes}>${content}</${name}>`;
+  // `data-a` names what the button does: the key of its label. (No `type`: in the shadow root
+  // a button has no form to submit.)
+  const button = (key: string) => tag("button", text(key), ` class="b" data-a="${key}"`);
+  const link = (label: string, url?: string) => {
+    const href = safeUrl(url);
+    return tag("a", text(label), href ? ` href="${esc(href)}"` : "");
+  };
+  const toggle = (on: boolean, disabled: boolean, attributes: string) =>
+    `<input type="checkbox" role="switch"${attributes}${on || disabled ? " checked" : ""}${disabled ? " disabled" : ""}>`;
+  const switches = () => Array.from(dialog!.querySelectorAll("input"));
 
   function ensureHost(): void {
     if (host) return;
-    host = el("div");
+    host = document.createElement("div");
     host.setAttribute("data-consentserve", "");
     root = host.attachShadow({ mode: "open" });
     // A <style> element in the shadow root counts as inline style under the site's CSP
     // (style-src 'self' blocks it); a constructed stylesheet is not subject to CSP.
     const text = css(config);
-    if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    // Browsers with adoptedStyleSheets construct stylesheets as well.
+    if (root.adoptedStyleSheets) {
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(text);
       root.adoptedStyleSheets = [sheet];
     } else {
-      root.appendChild(el("style", text));
+      root.appendChild(document.createElement("style")).textContent = text;
     }
+    // One listener each for all buttons and switches of both layers and the re-open button.
+    root.addEventListener("click", (e) => {
+      const target = (e.target as Element).closest("[data-a]");
+      const action = target && target.getAttribute("data-a");
+      if (action === "reopen_label") open();
+      else if (action === "settings") settings();
+      else if (action === "save") save();
+      else if (action) choose(everything(config, action === "accept_all"), action as Action, layer);
+    });
+    // A category switch (its value is the category's id) sets all its services (value: the
+    // service's id, name: its category's id); a service switch turns its category on when it
+    // is the first one on and off when it was the last.
+    root.addEventListener("change", (e) => {
+      const input = e.target as HTMLInputElement;
+      switches().forEach((sw) => {
+        if (!input.name && sw.name === input.value) sw.checked = input.checked;
+        if (input.name && !sw.name && sw.value === input.name)
+          sw.checked = switches().some((o) => o.name === input.name && o.checked);
+      });
+    });
     document.body.appendChild(host);
-  }
-
-  function button(label: string, onClick: () => void): HTMLButtonElement {
-    const b = el("button", label, "b");
-    b.type = "button";
-    b.addEventListener("click", onClick);
-    return b;
   }
 
   function choose(choice: Choice, action: Action, layer: 1 | 2): void {
@@ -111,160 +130,116 @@ export function createUi(
     decide(choice, action, layer);
   }
 
-  function buttons(layer: 1 | 2, first?: HTMLButtonElement): HTMLElement {
-    const row = el("div", "", "r");
-    if (first) row.appendChild(first);
-    row.append(
-      button(l.text("accept_all"), () => choose(everything(config, true), "accept_all", layer)),
-      button(l.text("reject_all"), () => choose(everything(config, false), "reject_all", layer)),
-    );
-    return row;
-  }
-
-  function links(): HTMLElement {
-    const p = el("p");
-    p.append(link(l.text("privacy_label"), l.text("privacy_url")), " · ", link(l.text("imprint_label"), l.text("imprint_url")));
-    return p;
+  function save(): void {
+    const choice: Choice = { categories: {}, services: {} };
+    switches().forEach((sw) => ((sw.name ? choice.services : choice.categories)[sw.value] = sw.checked));
+    choose(choice, "custom", 2);
   }
 
   // Tab and Shift+Tab cycle inside the dialog; Escape is deliberately ignored, because
   // closing without a choice is not a choice.
   function trap(e: KeyboardEvent): void {
     if (e.key !== "Tab" || !dialog) return;
-    const items = Array.prototype.slice.call(
-      dialog.querySelectorAll("a[href],button,input:not([disabled]),summary"),
-    ) as HTMLElement[];
+    const items = Array.from(dialog.querySelectorAll<HTMLElement>("a[href],button,input:not([disabled]),summary"));
+    const last = items.length - 1;
     const i = items.indexOf(root.activeElement as HTMLElement);
-    const next = e.shiftKey ? (i <= 0 ? items.length - 1 : -1) : i === items.length - 1 || i < 0 ? 0 : -1;
-    if (next >= 0) {
+    if (e.shiftKey ? i <= 0 : i === last || i < 0) {
       e.preventDefault();
-      items[next].focus();
+      items[e.shiftKey ? last : 0].focus();
     }
   }
 
-  function frame(): HTMLElement {
+  // The dialog with the title, `body`, the choices (`first` and both "all" buttons) and the links.
+  function present(n: 1 | 2, title: string, body: string, firstButton: string): void {
+    const active = document.activeElement;
+    if (n === 1) returnFocus = active === host ? reopen : active;
     ensureHost();
     if (dialog) dialog.remove();
-    dialog = el("div", "", "d");
-    dialog.setAttribute("role", "dialog");
-    dialog.setAttribute("aria-modal", "true");
-    dialog.setAttribute("aria-labelledby", "consentserve-title");
-    dialog.tabIndex = -1;
-    dialog.addEventListener("keydown", trap);
-    return dialog;
-  }
-
-  function title(text: string): HTMLElement {
-    const h = el("h2", text);
-    h.id = "consentserve-title";
-    return h;
-  }
-
-  function present(d: HTMLElement): void {
+    layer = n;
+    const d = (dialog = parse(
+      tag(
+        "div",
+        tag("h2", title, ' id="consentserve-title"') +
+          body +
+          tag("div", firstButton + button("accept_all") + button("reject_all"), ' class="r"') +
+          (n === 2 && current() ? tag("p", `${text("consent_id")}: ${tag("code", esc(current()!.id))}`) : "") +
+          tag("p", `${link("privacy_label", l.text("privacy_url"))} · ${link("imprint_label", l.text("imprint_url"))}`),
+        ' class="d" role="dialog" aria-modal="true" aria-labelledby="consentserve-title" tabindex="-1"',
+      ),
+    ));
+    d.addEventListener("keydown", trap);
     root.appendChild(d);
-    // No button is preselected: focus lands on the dialog itself.
-    if (!preview) d.focus();
+    // No button is preselected: focus lands on the dialog itself, with its first frame: focusing
+    // at once would force style and layout of the whole page, during start-up all inside the
+    // banner's own task (a long task on a slow device), while the frame computes them anyway.
+    if (!preview) requestAnimationFrame(() => dialog === d && d.focus({ preventScroll: true }));
   }
 
   function open(): void {
-    const active = document.activeElement;
-    returnFocus = active === host ? reopen : active;
-    const d = frame();
-    const purposes = el("ul");
-    config.categories.forEach((c) => purposes.appendChild(el("li", l.loc(c.label))));
-    d.append(
-      title(l.text("title")),
-      el("p", l.text("body")),
-      purposes,
-      // The number of services matters only when there are any (a site may use none).
-      ...(config.services.length
-        ? [el("p", l.text("services_count").replace("{n}", String(config.services.length)))]
-        : []),
-      buttons(1, button(l.text("settings"), settings)),
-      links(),
+    present(
+      1,
+      text("title"),
+      tag("p", text("body")) +
+        tag("ul", config.categories.map((c) => tag("li", esc(l.loc(c.label)))).join("")) +
+        // The number of services matters only when there are any (a site may use none).
+        (config.services.length
+          ? tag("p", esc(l.text("services_count").replace("{n}", String(config.services.length))))
+          : ""),
+      button("settings"),
     );
-    present(d);
   }
 
-  function items(list: StorageItem[] | undefined, into: HTMLElement): void {
-    (list || []).forEach((i) => {
-      const lifetime = l.loc(i.lifetime);
-      into.appendChild(el("li", i.name + (lifetime ? " – " + lifetime : "")));
-    });
-  }
-
-  function toggle(label: string, on: boolean, disabled: boolean): HTMLInputElement {
-    const input = el("input");
-    input.type = "checkbox";
-    input.setAttribute("role", "switch");
-    input.checked = on || disabled;
-    input.disabled = disabled;
-    if (label) input.setAttribute("aria-label", label);
-    return input;
-  }
+  const items = (list: StorageItem[] | undefined) =>
+    (list || [])
+      .map((i) => {
+        const lifetime = l.loc(i.lifetime);
+        return tag("li", esc(lifetime ? `${i.name} – ${lifetime}` : i.name));
+      })
+      .join("");
 
   // The second layer is only built when asked for, which keeps the first paint small.
-  // A category switch sets all its services; a service switch turns its category on when
-  // it is the first one on and off when it was the last.
   function settings(): void {
-    const d = frame();
-    d.appendChild(title(l.text("settings")));
     const chosen = current();
-    const switches: Record<string, HTMLInputElement> = {};
-    const serviceSwitches: Record<string, HTMLInputElement> = {};
-    config.categories.forEach((c) => {
-      const label = el("label");
-      const input = toggle("", !!(chosen && chosen.categories[c.id] === true), !!c.required);
-      switches[c.id] = input;
-      label.append(input, l.loc(c.label));
-      const heading = el("h3");
-      heading.appendChild(label);
-      d.append(heading, el("p", l.loc(c.description)));
-      const own: HTMLInputElement[] = [];
-      input.addEventListener("change", () => own.forEach((sw) => (sw.checked = input.checked)));
-      config.services
-        .filter((s) => s.category === c.id)
-        .forEach((s) => {
-          const row = el("div", "", "s");
-          const sw = toggle(s.name, !!(chosen && chosen.services[s.id] === true), !!c.required);
-          sw.addEventListener("change", () => (input.checked = own.some((o) => o.checked)));
-          own.push((serviceSwitches[s.id] = sw));
-          const details = el("details");
-          const dl = el("dl");
-          const add = (term: string, value: string | Node) => {
-            if (!value) return;
-            const dd = el("dd");
-            dd.append(value);
-            dl.append(el("dt", term), dd);
-          };
-          add(l.text("provider"), s.provider || "");
-          add(l.text("purpose"), l.loc(s.purpose));
-          const list = el("ul");
-          items(s.cookies, list);
-          items(s.storage, list);
-          if (list.firstChild) add(l.text("cookies"), list);
-          add(l.text("transfer"), l.loc(s.transfer));
-          if (safeUrl(s.privacy_url)) dl.appendChild(el("dd")).appendChild(link(l.text("privacy_label"), s.privacy_url));
-          details.append(el("summary", s.name), dl);
-          row.append(sw, details);
-          d.appendChild(row);
-        });
-    });
-    const save = button(l.text("save"), () => {
-      const choice: Choice = { categories: {}, services: {} };
-      Object.keys(switches).forEach((id) => (choice.categories[id] = switches[id].checked));
-      Object.keys(serviceSwitches).forEach((id) => (choice.services[id] = serviceSwitches[id].checked));
-      choose(choice, "custom", 2);
-    });
-    d.append(buttons(2, save));
-    // Visitors need their consent ID to look up or withdraw their record later.
-    if (chosen) {
-      const p = el("p", l.text("consent_id") + ": ");
-      p.appendChild(el("code", chosen.id));
-      d.appendChild(p);
-    }
-    d.appendChild(links());
-    present(d);
+    const on = (kind: "categories" | "services", id: string) => !!chosen && chosen[kind][id] === true;
+    const body = config.categories
+      .map((c) => {
+        const required = !!c.required;
+        return (
+          tag("h3", tag("label", toggle(on("categories", c.id), required, ` value="${esc(c.id)}"`) + esc(l.loc(c.label)))) +
+          tag("p", esc(l.loc(c.description))) +
+          config.services
+            .filter((s) => s.category === c.id)
+            .map((s) => {
+              const add = (term: string, value: string) => (value ? tag("dt", text(term)) + tag("dd", value) : "");
+              const cookies = items(s.cookies) + items(s.storage);
+              const privacy = safeUrl(s.privacy_url) ? tag("dd", link("privacy_label", s.privacy_url)) : "";
+              return tag(
+                "div",
+                toggle(
+                  on("services", s.id),
+                  required,
+                  ` aria-label="${esc(s.name)}" name="${esc(c.id)}" value="${esc(s.id)}"`,
+                ) +
+                  tag(
+                    "details",
+                    tag("summary", esc(s.name)) +
+                      tag(
+                        "dl",
+                        add("provider", esc(s.provider || "")) +
+                          add("purpose", esc(l.loc(s.purpose))) +
+                          add("cookies", cookies && tag("ul", cookies)) +
+                          add("transfer", esc(l.loc(s.transfer))) +
+                          privacy,
+                      ),
+                  ),
+                ' class="s"',
+              );
+            })
+            .join("")
+        );
+      })
+      .join("");
+    present(2, text("settings"), body, button("save"));
   }
 
   function close(): void {
@@ -279,20 +254,16 @@ export function createUi(
   function showReopen(): void {
     if (reopen || !config.options.reopen_button) return;
     ensureHost();
-    reopen = el("button", "", "o");
-    reopen.type = "button";
-    reopen.setAttribute("aria-label", l.text("reopen_label"));
-    reopen.title = l.text("reopen_label");
-    const ns = "http://www.w3.org/2000/svg";
-    const svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("viewBox", "0 0 24 24");
-    svg.setAttribute("aria-hidden", "true");
-    const path = document.createElementNS(ns, "path");
-    path.setAttribute("d", "M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5z");
-    svg.appendChild(path);
-    reopen.appendChild(svg);
-    reopen.addEventListener("click", open);
-    root.appendChild(reopen);
+    const label = text("reopen_label");
+    reopen = root.appendChild(
+      parse(
+        tag(
+          "button",
+          '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5z"/></svg>',
+          ` class="o" data-a="reopen_label" aria-label="${label}" title="${label}"`,
+        ),
+      ),
+    );
   }
 
   return { open, settings, showReopen };

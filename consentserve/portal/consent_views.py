@@ -1,0 +1,305 @@
+"""The consent log in the portal: records of one installation or of all the organisation's
+installations, filtered and paged by keyset; the proof page of one record with the exact
+published version shown, a live preview of that version and a JSON download; exports of any
+selection as CSV or JSON Lines, streamed.
+
+Every view goes through portal.scoping: the organisation and role with `organisation_view`,
+the installation and the record with `object_for`, so another customer's installation or
+record is 404. Everyone in the organisation may read and export (Action.VIEW)."""
+
+import json
+from urllib.parse import urlencode
+
+from csp.decorators import csp_replace
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
+from consentserve.collector import exports
+from consentserve.collector.log_selectors import (
+    Cursor,
+    RecordFilter,
+    granted,
+    log_page,
+    records_for,
+)
+from consentserve.collector.models import ConsentRecord
+from consentserve.collector.proof import proof_document, proof_of, shown_categories, shown_texts
+from consentserve.installations.models import Installation, PublishedVersion
+
+from .consent_forms import LANGUAGE_NAMES, ConsentFilterForm
+from .scoping import Action, object_for, organisation_view, page_context
+
+TEMPLATES = "portal/consents/"
+ACTION_LABELS = dict(ConsentRecord.Action.choices)
+TEXT_LABELS = {
+    "title": _lazy("Title"),
+    "body": _lazy("Text"),
+    "accept_all": _lazy("Button to accept all"),
+    "reject_all": _lazy("Button to reject all"),
+    "settings": _lazy("Button to the settings"),
+    "save": _lazy("Button to save the selection"),
+    "privacy_label": _lazy("Link to the privacy policy"),
+    "privacy_url": _lazy("Address of the privacy policy"),
+    "imprint_label": _lazy("Link to the imprint"),
+    "imprint_url": _lazy("Address of the imprint"),
+    "reopen_label": _lazy("Button to reopen the banner"),
+    "services_count": _lazy("Number of services"),
+}
+
+
+def _page(request, membership, template, context, *, status=200):
+    base = page_context(request, membership) | {"section": "consents"}
+    return render(request, TEMPLATES + template, base | context, status=status)
+
+
+def _installations(membership):
+    return Installation.objects.filter(organisation=membership.organisation)
+
+
+def _installation(membership, installation_id) -> Installation:
+    return object_for(
+        _installations(membership), organisation=membership.organisation, pk=installation_id
+    )
+
+
+def _record(membership, installation, record_id) -> ConsentRecord:
+    return object_for(
+        ConsentRecord.objects.filter(installation=installation).select_related(
+            "version", "installation"
+        ),
+        organisation=membership.organisation,
+        pk=record_id,
+        path_to_org="installation__organisation",
+    )
+
+
+def _lang(request) -> str:
+    return (request.LANGUAGE_CODE or "en")[:2]
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+
+def _category_labels(version_ids, lang: str) -> dict[int, dict[str, str]]:
+    """Per version, its categories' labels: a page shows records of a few versions only."""
+    labels = {}
+    for pk, config in PublishedVersion.objects.filter(pk__in=set(version_ids)).values_list(
+        "pk", "config"
+    ):
+        labels[pk] = {
+            c["id"]: (c.get("label") or {}).get(lang) or c["id"]
+            for c in config.get("categories") or []
+        }
+    return labels
+
+
+def _in_order(ids: list[str], labels: dict[str, str]) -> list[str]:
+    """Labels of `ids` in the version's order of categories (JSON objects keep no order on
+    PostgreSQL), unknown IDs last."""
+    known = [label for cid, label in labels.items() if cid in ids]
+    return known + [cid for cid in ids if cid not in labels]
+
+
+def _rows(page_rows, lang: str, names: dict[int, str]) -> list[dict]:
+    labels = _category_labels([row["version_id"] for row in page_rows], lang)
+    rows = []
+    for row in page_rows:
+        version_labels = labels.get(row["version_id"], {})
+        rows.append(
+            row
+            | {
+                "action_label": ACTION_LABELS.get(row["action"], row["action"]),
+                "granted": _in_order(granted(row["choices"]), version_labels),
+                "language_label": LANGUAGE_NAMES.get(row["language"], row["language"]),
+                "installation_name": names.get(row["installation_id"], ""),
+            }
+        )
+    return rows
+
+
+def _log(request, membership, installation=None):
+    installations = _installations(membership)
+    choices = None
+    if installation is None:
+        choices = list(installations.order_by("name", "pk").values_list("pk", "name"))
+    else:
+        installations = installations.filter(pk=installation.pk)
+    form = ConsentFilterForm(request.GET or None, installations=choices)
+    context = {
+        "installation": installation,
+        "form": form,
+        "rows": [],
+        "page": None,
+        "any_records": True,
+        "filtered": False,
+        "installation_links": choices or [],
+    }
+    if request.GET and not form.is_valid():
+        return _page(request, membership, "log.html", context, status=400)
+    criteria = form.criteria() if form.is_bound else RecordFilter()
+    query = form.query() if form.is_bound else {}
+    try:
+        after = Cursor.decode(request.GET["after"]) if request.GET.get("after") else None
+        before = Cursor.decode(request.GET["before"]) if request.GET.get("before") else None
+    except ValueError:
+        context["cursor_error"] = _("This page link is not valid; start again from the first page.")
+        return _page(request, membership, "log.html", context, status=400)
+    ids = list(installations.values_list("pk", flat=True))
+    if criteria.installation_id is not None:
+        ids = [pk for pk in ids if pk == criteria.installation_id]
+    records = records_for(ids, criteria)
+    page = log_page(records, after=after, before=before, split_by=ids)
+    names = dict(installations.values_list("pk", "name")) if installation is None else {}
+    context |= {
+        "rows": _rows(page.rows, _lang(request), names),
+        "page": page,
+        "filtered": bool(query),
+        "newer_url": "?" + urlencode(query | {"before": page.newer.encode()})
+        if page.newer
+        else None,
+        "older_url": "?" + urlencode(query | {"after": page.older.encode()})
+        if page.older
+        else None,
+        "first_url": "?" + urlencode(query) if (after or before) else None,
+        "export_query": ("?" + urlencode(query)) if query else "",
+    }
+    if not page.rows and not query and after is None and before is None:
+        context["any_records"] = records.exists()
+    if installation is not None:
+        context["self_service_example"] = request.build_absolute_uri(
+            reverse(
+                "consent-self-service",
+                kwargs={"public_key": installation.public_key, "consent_id": "CONSENT-ID"},
+            )
+        )
+    return _page(request, membership, "log.html", context)
+
+
+@organisation_view(Action.VIEW)
+def consent_log(request, membership):
+    return _log(request, membership)
+
+
+@organisation_view(Action.VIEW)
+def installation_consent_log(request, membership, installation_id):
+    return _log(request, membership, _installation(membership, installation_id))
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def _export(request, membership, fmt: str, installation=None):
+    installations = _installations(membership)
+    choices = None
+    if installation is None:
+        choices = list(installations.values_list("pk", "name"))
+    else:
+        installations = installations.filter(pk=installation.pk)
+    form = ConsentFilterForm(request.GET, installations=choices)
+    if not form.is_valid():
+        errors = "; ".join(
+            f"{form.fields[name].label if name in form.fields else name}: {' '.join(messages)}"
+            for name, messages in form.errors.items()
+        )
+        return HttpResponse(
+            _("The filters are not valid: %(errors)s") % {"errors": errors},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    records = records_for(list(installations.values_list("pk", flat=True)), form.criteria())
+    content_type, extension = exports.FORMATS[fmt]
+    chunks = exports.export_chunks(records, fmt)
+    response = StreamingHttpResponse(
+        exports.streaming_body(request, chunks), content_type=content_type
+    )
+    scope = installation.public_key if installation is not None else "all"
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    filename = f"consent-records-{scope}-{stamp}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@organisation_view(Action.VIEW)
+def consent_export(request, membership, fmt):
+    return _export(request, membership, fmt)
+
+
+@organisation_view(Action.VIEW)
+def installation_consent_export(request, membership, installation_id, fmt):
+    return _export(request, membership, fmt, _installation(membership, installation_id))
+
+
+# --- proof ------------------------------------------------------------------------------------
+
+
+@organisation_view(Action.VIEW)
+def consent_proof(request, membership, installation_id, record_id):
+    installation = _installation(membership, installation_id)
+    record = _record(membership, installation, record_id)
+    proof = proof_of(record)
+    config = proof.version.config
+    choices = record.choices or {}
+    context = {
+        "installation": installation,
+        "record": record,
+        "proof": proof,
+        "version": proof.version,
+        "texts": [(key, TEXT_LABELS.get(key, key), text) for key, text in shown_texts(proof)],
+        "categories": shown_categories(proof),
+        "granted_services": granted(choices, "services"),
+        "languages": config.get("languages") or [],
+        "language_label": LANGUAGE_NAMES.get(proof.language, proof.language),
+        "domains": config.get("domains") or [],
+    }
+    return _page(request, membership, "proof.html", context)
+
+
+@organisation_view(Action.VIEW)
+def consent_proof_download(request, membership, installation_id, record_id):
+    installation = _installation(membership, installation_id)
+    record = _record(membership, installation, record_id)
+    document = proof_document(proof_of(record))
+    body = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"consent-proof-{installation.public_key}-{record.pk}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+@organisation_view(Action.VIEW)
+def consent_proof_preview(request, membership, installation_id, record_id):
+    """A stand-in page for the proof page's iframe that runs the record's version of the banner
+    (from the script below) in the record's language."""
+    installation = _installation(membership, installation_id)
+    record = _record(membership, installation, record_id)
+    proof = proof_of(record)
+    layer = "2" if request.GET.get("layer") == "2" else "1"
+    context = {
+        "installation": installation,
+        "record": record,
+        "lang": proof.language,
+        "layer": layer,
+    }
+    return render(request, TEMPLATES + "preview.html", context)
+
+
+@organisation_view(Action.VIEW)
+def consent_proof_script(request, membership, installation_id, record_id):
+    """The record's published version (never the draft) in preview mode and the runtime: the
+    runtime skips the origin check, reads and writes no cookie or storage and records nothing."""
+    installation = _installation(membership, installation_id)
+    record = _record(membership, installation, record_id)
+    config = dict(record.version.config) | {"preview": True}
+    if request.GET.get("layer") == "2":
+        config["preview_layer"] = 2
+    body = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};\n".encode() + BUNDLE.read_bytes()
+    return HttpResponse(body, content_type=CONTENT_TYPE)
