@@ -6,7 +6,14 @@ from django.utils.translation import ngettext
 from consentserve.audit.audited_admin import AuditedAdmin
 
 from .legal_holds import hold_release, statutory_expiry
-from .models import AccessLogEntry, LegalHold, PolicyVersion, PrivacyRequest, RetentionRun
+from .models import (
+    AccessLogEntry,
+    Disclosure,
+    LegalHold,
+    PolicyVersion,
+    PrivacyRequest,
+    RetentionRun,
+)
 from .register import get_register
 from .requests.admin import PrivacyRequestAdmin
 
@@ -122,3 +129,49 @@ class LegalHoldAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 admin.site.register(PrivacyRequest, PrivacyRequestAdmin)
+
+
+class DisclosureForm(forms.ModelForm):
+    class Meta:
+        model = Disclosure
+        fields = [
+            "authority",
+            "reference",
+            "legal_basis",
+            "scope",
+            "received_at",
+            "review",
+            "reviewed_by",
+            "data_released",
+            "disclosed_at",
+            "subject",
+            "subject_informed_at",
+            "not_informed_because",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # R-D-2: a disclosure documents whether the person was told, or why not.
+        if (
+            data.get("disclosed_at")
+            and not data.get("subject_informed_at")
+            and not (data.get("not_informed_because") or "").strip()
+        ):
+            raise forms.ValidationError(
+                _("Say when the person concerned was informed, or why they were not.")
+            )
+        return data
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(AuditedAdmin, admin.ModelAdmin):
+    """The log of disclosures under legal orders (R-D-2)."""
+
+    form = DisclosureForm
+    list_display = ["received_at", "authority", "reference", "disclosed_at", "subject_informed_at"]
+    search_fields = ["authority", "reference"]
+    date_hierarchy = "received_at"
+    raw_id_fields = ["reviewed_by", "subject"]
+
+    def audit_subject(self, obj) -> str:
+        return f"user:{obj.subject_id}" if obj.subject_id else ""

@@ -247,4 +247,53 @@ class DeferredErasure(models.Model):
 
 
 # Privacy requests live in their own package; importing the model here registers it.
+class Disclosure(models.Model):
+    """One disclosure under a legal order (R-D-2, policy D.1): who ordered what on which basis,
+    the legal review before anything left, what was released and whether the person concerned
+    was told (or why not)."""
+
+    authority = models.CharField(_("ordering authority"), max_length=300)
+    reference = models.CharField(_("file number"), max_length=200, blank=True)
+    legal_basis = models.CharField(_("legal basis of the order"), max_length=300)
+    scope = models.TextField(_("scope of the order"))
+    received_at = models.DateTimeField(_("order received"), default=timezone.now)
+    review = models.TextField(
+        _("legal review"), help_text=_("Why the order is lawful and binding, and what it covers.")
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    data_released = models.TextField(
+        _("data released"), help_text=_("Which records and fields were handed over; no copies.")
+    )
+    disclosed_at = models.DateTimeField(_("disclosed"), null=True, blank=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("customer account concerned"),
+    )
+    subject_informed_at = models.DateTimeField(_("person informed"), null=True, blank=True)
+    not_informed_because = models.TextField(
+        _("not informed because"),
+        blank=True,
+        help_text=_("E.g. the order forbids notification (with the provision)."),
+    )
+
+    class Meta:
+        verbose_name = _("disclosure under a legal order")
+        verbose_name_plural = _("disclosures under legal orders")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.reference}".strip()
+
+
 from .requests.models import PrivacyRequest  # noqa: E402, F401
