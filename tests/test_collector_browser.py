@@ -40,17 +40,13 @@ def _wait_for_records(server, count: int, seconds: float = 10) -> list[tuple]:
 
 def test_accept_all_in_chromium_is_recorded_by_the_collector_r_t4(website, page):
     base = f"http://127.0.0.1:{website.port}"
-    answers = []
-    page.on(
-        "response",
-        lambda response: (
-            answers.append(response.status) if response.url.endswith("/consent") else None
-        ),
-    )
     page.goto(base + "/en/?campaign=spring")
     dialog = page.get_by_role("dialog")
-    dialog.get_by_role("button", name="Accept all").click()
+    # The answer may reach the page after the row is committed: wait for it, not the row.
+    with page.expect_response(lambda r: r.url.endswith("/consent"), timeout=10_000) as answer:
+        dialog.get_by_role("button", name="Accept all").click()
     dialog.wait_for(state="hidden")
+    answers = [answer.value.status]
     rows = _wait_for_records(website, 1)
     cookie = next(c for c in page.context.cookies() if c["name"] == "consentserve_consent")
     consent_id = cookie["value"].split("%7C" if "%7C" in cookie["value"] else "|")[1]
