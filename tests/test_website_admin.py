@@ -82,6 +82,28 @@ def test_status_edited_in_the_change_form_drives_resolved_at_r_b2_2(admin_client
 
 
 @pytest.mark.django_db
+def test_staff_keep_notes_on_a_case_and_the_change_is_audited(admin_client):
+    from consentserve.audit.models import AuditEntry
+
+    case = _case()
+    form = {
+        "contact_name": case.contact_name,
+        "email": case.email,
+        "company": case.company,
+        "message": case.message,
+        "language": case.language,
+        "status": "open",
+        "staff_notes": "Rückruf am Montag vereinbart.",
+    }
+    assert admin_client.post(f"{CHANGELIST}{case.pk}/change/", form).status_code == 302
+    case.refresh_from_db()
+    assert case.staff_notes == "Rückruf am Montag vereinbart."
+    entry = AuditEntry.objects.get(action="admin.change")
+    assert entry.detail == {"fields": ["Staff notes"]}
+    assert "Rückruf" not in str(entry.detail)
+
+
+@pytest.mark.django_db
 def test_restricted_cases_are_neither_resolved_nor_edited_r_f_18(admin_client):
     case = _case(restricted=True)
     _action(admin_client, "mark_resolved", case)

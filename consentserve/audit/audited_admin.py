@@ -53,15 +53,27 @@ class AuditedAdmin:
             )
         return response
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    # Saves are recorded where the admin logs them, so a ModelAdmin that saves through its own
+    # service (overriding save_model) is audited all the same. The change message names the
+    # changed fields, never their values.
+    def log_addition(self, request, obj, message):
         record(
-            "admin.change" if change else "admin.add",
+            "admin.add",
             actor=actor_of(request.user),
             target=f"{self._label()}:{obj.pk}",
             subject=self.audit_subject(obj),
-            detail={"fields": sorted(form.changed_data)},
         )
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        record(
+            "admin.change",
+            actor=actor_of(request.user),
+            target=f"{self._label()}:{obj.pk}",
+            subject=self.audit_subject(obj),
+            detail={"fields": _changed_fields(message)},
+        )
+        return super().log_change(request, obj, message)
 
     def delete_model(self, request, obj):
         target, subject = f"{self._label()}:{obj.pk}", self.audit_subject(obj)
@@ -90,3 +102,11 @@ class AuditedAdmin:
                 detail={"action": action, "ids": sorted(selected)},
             )
         return response
+
+
+def _changed_fields(message) -> list[str]:
+    """The field labels of an admin change message ([{"changed": {"fields": [...]}}])."""
+    fields = []
+    for part in message if isinstance(message, list) else []:
+        fields += part.get("changed", {}).get("fields", [])
+    return sorted(fields)

@@ -35,6 +35,7 @@ class QuoteRequestAdmin(AuditedAdmin, admin.ModelAdmin):
         "created_at",
         "resolved_at",
         "restricted",
+        "staff_notes",
     ]
     # The retention engine and the rights requests own these; the status drives resolved_at.
     readonly_fields = ["created_at", "resolved_at", "restricted"]

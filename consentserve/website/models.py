@@ -22,6 +22,8 @@ class QuoteRequest(models.Model):
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, db_index=True)
     # Restricted processing (Art. 18): the record is only stored, e.g. while a legal hold keeps it.
     restricted = models.BooleanField(_("restricted"), default=False)
+    # The back office's working notes on the case; deleted with it.
+    staff_notes = models.TextField(_("staff notes"), blank=True)
 
     class Meta:
         verbose_name = _("quote request")
