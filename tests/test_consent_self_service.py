@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from test_consent_log_factories import make_records, published, republish
 from test_portal_factories import make_customer
 
-from consentserve.collector.models import ConsentRecord
+from consentserve.collector.models import ConsentDailyStat, ConsentRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,16 @@ def test_a_referer_of_this_host_is_enough_without_origin(shop):
     response = visitor().post(url, HTTP_REFERER=HOST + url)
     assert response.status_code == 303
     assert ConsentRecord.objects.filter(action="withdraw").count() == 1
+
+
+def test_a_withdrawal_is_counted_in_the_statistics(shop):
+    _a, installation, version = shop
+    [record] = make_records(installation, version, 1, first=0)
+    response = visitor("en").post(page_url(installation, record.consent_id), HTTP_ORIGIN=HOST)
+    assert response.status_code == 303
+    # The factory writes records around the writer, so only the withdrawal is counted.
+    stats = ConsentDailyStat.objects.filter(installation=installation)
+    assert [(s.decisions, s.withdraw) for s in stats] == [(1, 1)]
 
 
 @pytest.mark.parametrize(

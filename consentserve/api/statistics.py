@@ -1,17 +1,12 @@
-"""Statistics of an installation's consent records over a bounded period, with aggregate
-queries over the records themselves.
+"""Statistics of an installation's consent decisions over a bounded period, read from the
+roll-ups the collector's writer keeps per UTC day (collector/rollups.py), never from the
+records: the counts stay when retention deletes the records. The period is at most MAX_DAYS."""
 
-Roll-ups maintained by the collector's writer do not exist yet; once they do, these numbers
-will be read from them (same answer, without touching the records), and the period bound of
-366 days keeps the aggregate queries affordable until then."""
+from datetime import date, timedelta
 
-from datetime import UTC, date, datetime, time, timedelta
+from django.db.models import Sum
 
-from django.db.models import Count, Q
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import TruncDate
-
-from consentserve.collector.models import ACTIONS, ConsentRecord
+from consentserve.collector.models import ACTIONS, ConsentDailyStat, ConsentOptInStat
 from consentserve.installations.models import Installation
 
 MAX_DAYS = 366
@@ -29,21 +24,21 @@ def offered_ids(installation: Installation) -> tuple[list[str], list[str]]:
     return list(categories), list(services)
 
 
-def _opt_in(records, group: str, ids: list[str], prefix: str) -> list[dict]:
-    """One query: for each ID, the decisions that offered it and those that said yes."""
-    if not ids:
-        return []
-    aliases, aggregates = {}, {}
-    for n, choice_id in enumerate(ids):
-        # An alias per ID, not a lookup path: an ID may contain "__".
-        aliases[f"{prefix}{n}"] = KeyTransform(choice_id, KeyTransform(group, "choices"))
-        offered = Q(**{f"choices__{group}__has_key": choice_id})
-        aggregates[f"{prefix}{n}_offered"] = Count("pk", filter=offered)
-        aggregates[f"{prefix}{n}_in"] = Count("pk", filter=Q(**{f"{prefix}{n}": True}))
-    totals = records.alias(**aliases).aggregate(**aggregates)
+def _opt_in(installation: Installation, first: date, last: date) -> dict[tuple, tuple]:
+    """(kind, id) -> (decisions that offered it, those that granted it) over the period."""
+    rows = (
+        ConsentOptInStat.objects.filter(installation=installation, day__gte=first, day__lte=last)
+        .values_list("kind", "item")
+        .annotate(total=Sum("total"), granted=Sum("granted"))
+        .order_by()
+    )
+    return {(kind, item): (total, granted) for kind, item, total, granted in rows}
+
+
+def _rates(totals: dict[tuple, tuple], kind: str, ids: list[str]) -> list[dict]:
     rows = []
-    for n, choice_id in enumerate(ids):
-        offered, opted_in = totals[f"{prefix}{n}_offered"], totals[f"{prefix}{n}_in"]
+    for choice_id in ids:
+        offered, opted_in = totals.get((kind, choice_id), (0, 0))
         rate = round(opted_in / offered, 4) if offered else None
         rows.append({"id": choice_id, "decisions": offered, "opted_in": opted_in, "rate": rate})
     return rows
@@ -52,27 +47,24 @@ def _opt_in(records, group: str, ids: list[str], prefix: str) -> list[dict]:
 def statistics(installation: Installation, *, first: date, last: date) -> dict:
     """Decisions per day (UTC) by action and opt-in rates per category and service for the
     days `first` to `last`, both included (at most MAX_DAYS)."""
-    start = datetime.combine(first, time.min, tzinfo=UTC)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
-    records = ConsentRecord.objects.filter(
-        installation=installation, created_at__gte=start, created_at__lt=end
-    ).order_by()
     days = {
         first + timedelta(days=n): dict.fromkeys(ACTIONS, 0) for n in range((last - first).days + 1)
     }
     per_day = (
-        records.annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values_list("day", "action")
-        .annotate(count=Count("pk"))
+        ConsentDailyStat.objects.filter(installation=installation, day__gte=first, day__lte=last)
+        .values("day")
+        .annotate(**{action: Sum(action) for action in ACTIONS})
+        .order_by()
     )
-    for day, action, count in per_day:
-        if day in days and action in days[day]:
-            days[day][action] += count
+    for row in per_day:
+        for action in ACTIONS:
+            days[row["day"]][action] += row[action]
     actions = dict.fromkeys(ACTIONS, 0)
     for counts in days.values():
         for action, count in counts.items():
             actions[action] += count
     category_ids, service_ids = offered_ids(installation)
+    opt_in = _opt_in(installation, first, last)
     return {
         "from": first,
         "to": last,
@@ -83,6 +75,6 @@ def statistics(installation: Installation, *, first: date, last: date) -> dict:
             {"day": day, "total": sum(counts.values()), "actions": counts}
             for day, counts in days.items()
         ],
-        "categories": _opt_in(records, "categories", category_ids, "c"),
-        "services": _opt_in(records, "services", service_ids, "s"),
+        "categories": _rates(opt_in, "category", category_ids),
+        "services": _rates(opt_in, "service", service_ids),
     }

@@ -66,3 +66,80 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consent_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class DeviceClass(models.TextChoices):
+    DESKTOP = "desktop", _("desktop")
+    MOBILE = "mobile", _("mobile")
+    TABLET = "tablet", _("tablet")
+    OTHER = "other", _("other")
+
+
+class ConsentDailyStat(models.Model):
+    """Decisions of one UTC day per version, language and device class: counts only, kept
+    when the records are deleted. The writer adds to them in the transaction that inserts the
+    records (rollups.py); `collector_rollups_rebuild` recomputes them from the records."""
+
+    # Counts of an installation go with it; they are no evidence.
+    installation = models.ForeignKey(
+        "installations.Installation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("day (UTC)"))
+    version = models.ForeignKey(
+        "installations.PublishedVersion",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    language = models.CharField(_("language"), max_length=8)
+    device = models.CharField(_("device class"), max_length=8, choices=DeviceClass.choices)
+    decisions = models.PositiveIntegerField(_("decisions"), default=0)
+    accept_all = models.PositiveIntegerField(_("accept all"), default=0)
+    reject_all = models.PositiveIntegerField(_("reject all"), default=0)
+    custom = models.PositiveIntegerField(_("custom selection"), default=0)
+    withdraw = models.PositiveIntegerField(_("withdrawals"), default=0)
+    gpc = models.PositiveIntegerField(_("Global Privacy Control signals"), default=0)
+
+    class Meta:
+        verbose_name = _("daily consent statistic")
+        verbose_name_plural = _("daily consent statistics")
+        constraints = [
+            # The writer's upsert target (ON CONFLICT); also the index the statistics read.
+            models.UniqueConstraint(
+                fields=["installation", "day", "version", "language", "device"],
+                name="collector_daily_stat_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.language} {self.device}: {self.decisions}"
+
+
+class ConsentOptInStat(models.Model):
+    """Per UTC day and category or service: the decisions that offered it (`total`) and those
+    that granted it. Counts only, maintained like ConsentDailyStat."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", _("category")
+        SERVICE = "service", _("service")
+
+    installation = models.ForeignKey(
+        "installations.Installation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("day (UTC)"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    item = models.CharField(_("category or service ID"), max_length=100)
+    granted = models.PositiveIntegerField(_("granted"), default=0)
+    total = models.PositiveIntegerField(_("offered"), default=0)
+
+    class Meta:
+        verbose_name = _("daily opt-in statistic")
+        verbose_name_plural = _("daily opt-in statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["installation", "day", "kind", "item"], name="collector_optin_stat_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.item}: {self.granted}/{self.total}"

@@ -34,6 +34,7 @@ from consentserve.privacy.ip import InvalidIPAddress, truncate_ip
 from . import agents
 from .log_selectors import granted, history
 from .models import ConsentRecord
+from .rollups import rollups_add
 
 TEMPLATES = "collector/"
 # Requests a minute per /24 (IPv4) or /48 (IPv6): plenty for a visitor, useless for guessing.
@@ -136,7 +137,7 @@ def withdrawal_store(request, installation_id: int, consent_id: str) -> ConsentR
             .first()
         )
         config = version.config
-        return ConsentRecord.objects.create(
+        record = ConsentRecord.objects.create(
             installation_id=installation_id,
             version=version,
             consent_id=consent_id,
@@ -157,6 +158,8 @@ def withdrawal_store(request, installation_id: int, consent_id: str) -> ConsentR
             client_time=None,
             created_at=timezone.now(),
         )
+        rollups_add([record])
+    return record
 
 
 @csrf_exempt  # see _same_origin

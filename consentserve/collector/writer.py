@@ -11,6 +11,9 @@ Outcomes: STORED; DUPLICATE (the unique key installation, consent ID, client tim
 held it: `ON CONFLICT DO NOTHING`, and only when a group inserts fewer rows than it has is it
 written again row by row to find out which); FAILED (the commit failed: that group's requests
 answer 503 and may be retried). A full queue refuses at once (`submit` raises queue.Full).
+
+The stored rows of a group are added to the statistics roll-ups (rollups.py) in the same
+transaction, so records and counts commit or roll back together.
 """
 
 import asyncio
@@ -28,6 +31,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .models import ConsentRecord
+from .rollups import RollupWriter
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._sql: str | None = None
+        self._rollups: RollupWriter | None = None
         self.stored = 0  # counters for tests and the benchmark
         self.groups = 0
 
@@ -214,6 +219,7 @@ class Writer:
         self._connect()
         if self._sql is None:
             self._sql = _insert_sql(connection.vendor)
+            self._rollups = RollupWriter(connection.vendor)
         adapted = _adapt(rows)
         try:
             with transaction.atomic():
@@ -222,6 +228,8 @@ class Writer:
                     cursor.executemany(self._sql, adapted)
                     if cursor.rowcount != len(adapted):
                         raise _Conflict
+                    # The statistics' counts commit (or roll back) with the records.
+                    self._rollups.add(cursor, rows, COLUMNS)
                 finally:
                     cursor.close()
             return [STORED] * len(rows)
@@ -234,6 +242,9 @@ class Writer:
                 for values in adapted:
                     cursor.execute(self._sql, values)
                     outcomes.append(STORED if cursor.rowcount == 1 else DUPLICATE)
+                stored = [row for row, o in zip(rows, outcomes, strict=True) if o == STORED]
+                if stored:
+                    self._rollups.add(cursor, stored, COLUMNS)
             finally:
                 cursor.close()
         return outcomes
