@@ -166,6 +166,7 @@ def settings_data(**changes):
         "languages": ["de", "en"],
         "default_language": "en",
         "lifetime_days": "180",
+        "consent_retention_years": "7",
         "gpc": "on",
         "consent_mode": "on",
     }
@@ -180,6 +181,8 @@ def test_settings_are_saved(a, shop):
     assert shop.draft["default_language"] == "en"
     assert shop.draft["lifetime_days"] == 180
     assert shop.draft["options"] == {"gpc": True, "reopen_button": False, "consent_mode": True}
+    # Not part of the banner: in force at once, without publishing.
+    assert shop.consent_retention_years == 7
 
 
 @pytest.mark.parametrize(
@@ -187,6 +190,8 @@ def test_settings_are_saved(a, shop):
     [
         ({"lifetime_days": str(MAX_LIFETIME_DAYS + 1)}, "less than or equal to 730"),
         ({"lifetime_days": "0"}, "greater than or equal to 1"),
+        ({"consent_retention_years": "0"}, "greater than or equal to 1"),
+        ({"consent_retention_years": "11"}, "less than or equal to 10"),
         ({"languages": ["de"], "default_language": "en"}, "Choose one of the languages offered."),
         ({"languages": []}, "This field is required."),
         ({"name": ""}, "This field is required."),
@@ -199,6 +204,7 @@ def test_settings_errors(a, shop, changes, message):
     assert message in response.content.decode()
     assert reloaded(shop).draft == before
     assert reloaded(shop).name == "Shop"
+    assert reloaded(shop).consent_retention_years == 3
 
 
 def test_domains_are_added_and_removed(a, shop):
@@ -581,6 +587,7 @@ def test_every_post_route_is_covered_by_the_role_test():
     names = {p.name for p in urls.urlpatterns if p.name and p.name.startswith("installation-")}
     read_only = {"installation-checks", "installation-preview", "installation-preview-script"}
     read_only |= {"installation-version", "installation-diff", "installation-create"}
+    read_only |= {"installation-statistics", "installation-statistics-csv"}
     assert len(names - read_only) == len(POSTS)
 
 

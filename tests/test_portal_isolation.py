@@ -16,6 +16,7 @@ from consentserve.api import services as api_services
 from consentserve.api.models import ApiKey
 from consentserve.billing.models import SepaMandate
 from consentserve.collector.models import ConsentRecord
+from consentserve.collector.rollups import rollups_add
 from consentserve.installations import services as installation_services
 from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls
@@ -141,6 +142,8 @@ def with_installation(customer: Customer) -> Customer:
         origin=f"https://shop.{key}",
         path="/",
     )
+    # Counted like the writer counts, so the statistics routes would have B's numbers to leak.
+    rollups_add([customer.record])
     return customer
 
 

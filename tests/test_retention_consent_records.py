@@ -10,8 +10,9 @@ from test_consent_log_factories import make_records, published
 from test_portal_factories import make_customer
 
 from consentserve.collector.models import ConsentRecord
+from consentserve.installations import services as installations_services
 from consentserve.installations.models import PublishedVersion
-from consentserve.privacy.retention import retention_run
+from consentserve.privacy.retention import retention_forecast, retention_run
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +38,57 @@ def test_records_go_five_years_after_the_end_of_their_year():
     assert list(ConsentRecord.objects.values_list("pk", flat=True)) == [next_year.pk]
     assert not ConsentRecord.objects.filter(pk__in=[early.pk, late.pk]).exists()
     assert PublishedVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_each_installation_keeps_its_records_for_the_years_it_chose():
+    """Years after the consent ended, plus the 2 years a consent can last at most."""
+    customer = make_customer("a", "Alpha GmbH")
+    short, short_version = published(customer)
+    long, long_version = published(customer, name="Long")
+    installations_services.consent_retention_set(
+        installation=short, years=1, actor=customer.owner.user
+    )
+    installations_services.consent_retention_set(
+        installation=long, years=10, actor=customer.owner.user
+    )
+    at = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    (brief,) = make_records(short, short_version, 1, at=at)
+    (kept,) = make_records(long, long_version, 1, at=at)
+
+    # 1 + 2 years from the end of 2026: due on 1 January 2030, not a day earlier.
+    with time_machine.travel(datetime(2029, 12, 31, 22, tzinfo=UTC), tick=False):
+        assert retention_forecast()[_index("collector.ConsentRecord")].due_by[0] == 0
+        retention_run()
+    assert ConsentRecord.objects.count() == 2
+    with time_machine.travel(datetime(2030, 1, 1, 12, tzinfo=UTC), tick=False):
+        retention_run()
+    assert list(ConsentRecord.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not ConsentRecord.objects.filter(pk=brief.pk).exists()
+
+    # 10 + 2 years: kept through 2038, gone on 1 January 2039.
+    with time_machine.travel(datetime(2038, 12, 31, 22, tzinfo=UTC), tick=False):
+        retention_run()
+    assert ConsentRecord.objects.filter(pk=kept.pk).exists()
+    with time_machine.travel(datetime(2039, 1, 1, 12, tzinfo=UTC), tick=False):
+        retention_run()
+    assert not ConsentRecord.objects.exists()
+
+
+def test_a_shorter_period_takes_effect_with_the_next_run():
+    customer = make_customer("a", "Alpha GmbH")
+    installation, version = published(customer)
+    make_records(installation, version, 2, at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    with time_machine.travel(datetime(2030, 3, 1, 12, tzinfo=UTC), tick=False):
+        retention_run()
+        assert ConsentRecord.objects.count() == 2  # 3 + 2 years: due from 2032
+        installations_services.consent_retention_set(
+            installation=installation, years=1, actor=customer.owner.user
+        )
+        (run,) = [r for r in retention_run() if r.store == "collector.ConsentRecord"]
+    assert run.deleted == 2
+    assert not ConsentRecord.objects.exists()
+
+
+def _index(store: str) -> int:
+    forecasts = retention_forecast()
+    return next(i for i, f in enumerate(forecasts) if f.store == store)

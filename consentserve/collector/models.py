@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .partitions import PartitionedManager
+
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw", "gpc")
 
 
@@ -10,7 +12,8 @@ class ConsentRecord(models.Model):
 
     Append-only: rows are written by the collector's writer (writer.py) in groups and never
     changed; the retention engine deletes them. `created_at` is the server's time of the commit
-    and the key a monthly partitioning on PostgreSQL will use (docs/adr/0004)."""
+    and the key of the monthly partitions on PostgreSQL (partitions.py): there the primary key
+    is (id, created_at) and `collector_record_once` a unique index on each partition."""
 
     class Action(models.TextChoices):
         ACCEPT_ALL = "accept_all", _("accept all")
@@ -48,6 +51,8 @@ class ConsentRecord(models.Model):
     path = models.CharField(_("page path"), max_length=1024)
     client_time = models.DateTimeField(_("time on the visitor's device"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    objects = PartitionedManager()
 
     class Meta:
         verbose_name = _("consent record")

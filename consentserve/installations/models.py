@@ -1,6 +1,7 @@
 import secrets
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,10 @@ from .config import default_draft, draft_validate
 from .domains import domain_pattern_clean
 from .errors import PublishedVersionImmutable
 
+# Consent records are kept this many years after the consent ended (T4: the limitation period
+# of §§ 195, 199 BGB); the customer, as the controller, may choose within the bounds.
+CONSENT_RETENTION_YEARS = 3
+CONSENT_RETENTION_BOUNDS = (1, 10)
 PUBLIC_KEY_BYTES = 12  # 16 URL-safe characters: short in the embed snippet, not guessable
 
 
@@ -29,6 +34,14 @@ class Installation(models.Model):
         _("public key"), max_length=32, unique=True, default=public_key_new, editable=False
     )
     draft = models.JSONField(_("draft configuration"), default=default_draft)
+    consent_retention_years = models.PositiveSmallIntegerField(
+        _("years to keep consent records after the consent ended"),
+        default=CONSENT_RETENTION_YEARS,
+        validators=[
+            MinValueValidator(CONSENT_RETENTION_BOUNDS[0]),
+            MaxValueValidator(CONSENT_RETENTION_BOUNDS[1]),
+        ],
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

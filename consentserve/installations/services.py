@@ -132,6 +132,17 @@ def installation_rename(*, installation: Installation, name: str, actor) -> Inst
     return installation
 
 
+def consent_retention_set(*, installation: Installation, years: int, actor) -> Installation:
+    """How many years after the consent ended the installation's consent records are kept;
+    the retention engine reads it (register: consent-records, duration_by)."""
+    _require_manager(installation.organisation, actor)
+    installation.consent_retention_years = years
+    with transaction.atomic():
+        installation.full_clean()
+        installation.save(update_fields=["consent_retention_years"])
+    return installation
+
+
 def _draft_copy(installation: Installation, actor) -> dict:
     _require_manager(installation.organisation, actor)
     return copy.deepcopy(installation.draft)

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
@@ -38,18 +38,18 @@ from .scoping import Action, object_for, organisation_view, page_context
 TEMPLATES = "portal/consents/"
 ACTION_LABELS = dict(ConsentRecord.Action.choices)
 TEXT_LABELS = {
-    "title": _lazy("Title"),
-    "body": _lazy("Text"),
-    "accept_all": _lazy("Button to accept all"),
-    "reject_all": _lazy("Button to reject all"),
-    "settings": _lazy("Button to the settings"),
-    "save": _lazy("Button to save the selection"),
-    "privacy_label": _lazy("Link to the privacy policy"),
-    "privacy_url": _lazy("Address of the privacy policy"),
-    "imprint_label": _lazy("Link to the imprint"),
-    "imprint_url": _lazy("Address of the imprint"),
-    "reopen_label": _lazy("Button to reopen the banner"),
-    "services_count": _lazy("Number of services"),
+    "title": gettext_lazy("Title"),
+    "body": gettext_lazy("Text"),
+    "accept_all": gettext_lazy("Button to accept all"),
+    "reject_all": gettext_lazy("Button to reject all"),
+    "settings": gettext_lazy("Button to the settings"),
+    "save": gettext_lazy("Button to save the selection"),
+    "privacy_label": gettext_lazy("Link to the privacy policy"),
+    "privacy_url": gettext_lazy("Address of the privacy policy"),
+    "imprint_label": gettext_lazy("Link to the imprint"),
+    "imprint_url": gettext_lazy("Address of the imprint"),
+    "reopen_label": gettext_lazy("Button to reopen the banner"),
+    "services_count": gettext_lazy("Number of services"),
 }
 
 

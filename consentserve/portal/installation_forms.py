@@ -16,6 +16,7 @@ from consentserve.installations.config import (
 )
 from consentserve.installations.domains import domain_pattern_clean
 from consentserve.installations.linter import LANGUAGE_NAMES
+from consentserve.installations.models import CONSENT_RETENTION_BOUNDS, CONSENT_RETENTION_YEARS
 
 LANGUAGE_CHOICES = [(lang, LANGUAGE_NAMES[lang]) for lang in LANGUAGES]
 TEXT_LABELS = {
@@ -86,6 +87,11 @@ class SettingsForm(forms.Form):
         label=_("Show a floating button that reopens the banner"), required=False
     )
     consent_mode = forms.BooleanField(label=_("Send Google Consent Mode signals"), required=False)
+    consent_retention_years = forms.IntegerField(
+        label=_("Keep consent records for (years after the consent ended)"),
+        min_value=CONSENT_RETENTION_BOUNDS[0],
+        max_value=CONSENT_RETENTION_BOUNDS[1],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,6 +99,11 @@ class SettingsForm(forms.Form):
         self.fields["lifetime_days"].help_text = _(
             "After this time the banner asks again (at most %(days)d days)."
         ) % {"days": MAX_LIFETIME_DAYS}
+        self.fields["consent_retention_years"].help_text = _(
+            "Records are deleted once this many years have passed since the end of the year in "
+            "which the consent ended. %(default)d years is the limitation period in which you "
+            "may have to prove a consent. Takes effect at once, without publishing."
+        ) % {"default": CONSENT_RETENTION_YEARS}
 
     def clean(self):
         data = super().clean()

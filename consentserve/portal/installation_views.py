@@ -270,6 +270,7 @@ def _detail_page(
                 "languages": draft["languages"],
                 "default_language": draft["default_language"],
                 "lifetime_days": draft["lifetime_days"],
+                "consent_retention_years": installation.consent_retention_years,
                 **draft["options"],
             }
         ),
@@ -332,6 +333,11 @@ def installation_settings(request, membership, installation_id):
             with transaction.atomic():
                 services.installation_rename(
                     installation=installation, name=data["name"], actor=request.user
+                )
+                services.consent_retention_set(
+                    installation=installation,
+                    years=data["consent_retention_years"],
+                    actor=request.user,
                 )
                 services.draft_update(installation=installation, draft=draft, actor=request.user)
         except ValidationError as error:

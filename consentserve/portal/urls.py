@@ -3,6 +3,7 @@ from django.urls import path
 from . import api_key_views as api_keys
 from . import consent_views as consents
 from . import installation_views as inst
+from . import statistics_views as statistics
 from . import views
 
 app_name = "portal"
@@ -150,6 +151,16 @@ urlpatterns = [
         "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/preview.js",
         consents.consent_proof_script,
         name="consent-proof-preview-script",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/statistics/",
+        statistics.installation_statistics,
+        name="installation-statistics",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/statistics.csv",
+        statistics.installation_statistics_csv,
+        name="installation-statistics-csv",
     ),
     path("o/<int:org_id>/team/", views.team, name="team"),
     path("o/<int:org_id>/team/invite/", views.invitation_create, name="invitation-create"),

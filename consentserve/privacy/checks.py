@@ -111,6 +111,16 @@ def _retention_shape(model, store: Store) -> list[Error]:
             split_to_many(model, store.trigger)
         except LookupError as exc:
             errors.append(Error(f"trigger_all: {exc}", id="privacy.E009"))
+    if store.duration_by:
+        years = _resolve(model, store.duration_by.years)
+        if not isinstance(years, models.IntegerField) or "__" not in store.duration_by.years:
+            errors.append(
+                Error(
+                    f"{_label(model)}.duration_by: {store.duration_by.years} must lead through "
+                    "a foreign key to a whole number of years",
+                    id="privacy.E009",
+                )
+            )
     if store.due_with and store.due_with in {f.name for f in model._meta.concrete_fields}:
         parent = model._meta.get_field(store.due_with)
         described = (

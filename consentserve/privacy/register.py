@@ -15,7 +15,7 @@ import calendar
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -88,6 +88,17 @@ class Duration:
         shifted = _shift_months(moment, self.years * 12 + self.months)
         return shifted + timedelta(weeks=self.weeks, days=self.days, hours=self.hours)
 
+    def plus_years(self, years: int) -> "Duration":
+        """This period lengthened by whole years."""
+        total = self.years + years
+        date_part = "".join(
+            f"{n}{unit}"
+            for n, unit in ((total, "Y"), (self.months, "M"), (self.weeks, "W"), (self.days, "D"))
+            if n
+        )
+        iso = "P" + date_part + (f"T{self.hours}H" if self.hours else "")
+        return replace(self, iso=iso if iso != "P" else "P0D", years=total)
+
 
 def _shift_months(moment: datetime, months: int) -> datetime:
     year, month = divmod(moment.year * 12 + (moment.month - 1) + months, 12)
@@ -159,6 +170,15 @@ class Store:
     # Fields left out of the subject's copy because they can hold other people's data (Art. 15(4)).
     withhold: tuple[str, ...] = ()
     consent: ConsentSpec | None = None
+    # A period set per row: `years` is a lookup path to a whole number of years (e.g. the
+    # installation's setting), lengthened by `plus`; rows without a value take the activity's.
+    duration_by: "DurationBy | None" = None
+
+
+@dataclass(frozen=True)
+class DurationBy:
+    years: str  # lookup path from the row to a whole number of years
+    plus: Duration
 
 
 @dataclass(frozen=True)
@@ -634,6 +654,16 @@ def _consent(value: Any, where: str) -> ConsentSpec | None:
     )
 
 
+def _duration_by(value: Any, where: str) -> DurationBy | None:
+    if value is None:
+        return None
+    value = _mapping(value, f"{where}.duration_by")
+    return DurationBy(
+        years=_string(value, "years", f"{where}.duration_by"),
+        plus=_duration(value.get("plus", "P0D"), f"{where}.duration_by.plus"),
+    )
+
+
 def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
     stores = []
     for i, s in enumerate(values or []):
@@ -654,6 +684,7 @@ def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
             subject=_subject(s.get("subject"), place),
             withhold=tuple(s.get("withhold") or ()),
             consent=_consent(s.get("consent"), place),
+            duration_by=_duration_by(s.get("duration_by"), place),
         )
         if retention.action == "anonymise" and not store.anonymise:
             raise RegisterError(f"{place}: action anonymise needs the fields to reset")
@@ -665,6 +696,10 @@ def _stores(values: Any, where: str, retention: Retention) -> tuple[Store, ...]:
             raise RegisterError(f"{place}: trigger_all and orphaned_from refine a trigger")
         if store.orphaned_from and not store.trigger_all:
             raise RegisterError(f"{place}: orphaned_from needs trigger_all")
+        if store.duration_by and (not store.trigger or store.trigger_all or store.duration):
+            raise RegisterError(
+                f"{place}: duration_by refines a plain trigger and replaces duration"
+            )
         unknown = set(store.withhold) - set(store.fields)
         if unknown:
             raise RegisterError(f"{place}: withhold names unlabelled fields {sorted(unknown)}")

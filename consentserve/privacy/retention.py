@@ -10,6 +10,8 @@ Invariants, for whoever changes this module:
 - Work happens in bounded batches, each in its own transaction, so a run over millions of rows
   holds no long lock and needs little memory, and an interrupted run loses nothing but time.
 - Every rule of every run leaves a RetentionRun row with its counts and duration, dry runs too.
+- Where a model's manager offers partitions (consent records on PostgreSQL), a partition whose
+  rows are all due and none held is dropped whole before the rows are deleted one by one.
 """
 
 import logging
@@ -28,7 +30,7 @@ from django.utils import timezone
 from .engine.erasure import erasure_deferred_run
 from .engine.holds import Protection, minimise, protection
 from .models import RetentionRun
-from .register import Activity, Store, get_register
+from .register import Activity, Duration, Store, get_register
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +44,11 @@ class Rule:
     def model(self) -> type[models.Model]:
         return apps.get_model(self.store.model)
 
-    def cutoff(self, now: datetime) -> datetime:
-        """The latest trigger time that is due at `now`."""
-        cutoff = (self.store.duration or self.activity.retention.duration).before(now)
+    def cutoff(self, now: datetime, duration: Duration | None = None) -> datetime:
+        """The latest trigger time that is due at `now` (after `duration`, by default the
+        store's or the activity's period)."""
+        duration = duration or self.store.duration or self.activity.retention.duration
+        cutoff = duration.before(now)
         if self.activity.retention.counted_from == "end_of_year":
             # Due once the period has run from the end of the trigger's year: every trigger
             # before 1 January of the year the cutoff lies in (local time, as the law counts).
@@ -53,15 +57,41 @@ class Rule:
             cutoff = new_year - timedelta(microseconds=1)
         return cutoff
 
+    def cutoffs(self, now: datetime) -> dict[int | None, datetime]:
+        """With a period set per row (`duration_by`): the cutoff for each number of years in
+        use, None for rows without one; otherwise {None: the one cutoff}."""
+        by = self.store.duration_by
+        if by is None:
+            return {None: self.cutoff(now)}
+        relation, _, name = by.years.rpartition("__")
+        target = _related_model(self.model, relation)
+        values = target._default_manager.exclude(**{f"{name}__isnull": True})
+        years = values.order_by().values_list(name, flat=True).distinct()
+        cutoffs = {y: self.cutoff(now, by.plus.plus_years(y)) for y in years}
+        cutoffs[None] = self.cutoff(now)
+        return cutoffs
+
+    def condition(self, now: datetime) -> models.Q:
+        """Rows of a plain trigger that are due at `now`, as a filter."""
+        store = self.store
+        by = store.duration_by
+        if by is None:
+            return models.Q(**{f"{store.trigger}__lte": self.cutoff(now)}, **store.filter)
+        condition = models.Q(pk__in=[])
+        for years, cutoff in self.cutoffs(now).items():
+            period = {by.years: years} if years is not None else {f"{by.years}__isnull": True}
+            condition |= models.Q(**period, **{f"{store.trigger}__lte": cutoff})
+        return condition & models.Q(**store.filter)
+
     def due(self, now: datetime) -> models.QuerySet:
         manager = self.model._default_manager
         store = self.store
         if store.due_with:
             parent = _rule_for(self.model._meta.get_field(store.due_with).related_model)
             return manager.filter(**{f"{store.due_with}__in": parent.due(now).values("pk")})
-        cutoff = self.cutoff(now)
         if not store.trigger_all:
-            return manager.filter(**{f"{store.trigger}__lte": cutoff}, **store.filter)
+            return manager.filter(self.condition(now))
+        cutoff = self.cutoff(now)
         # Due once the trigger of every related row has passed (a user stays while any of
         # their organisations still has a contract); without any related row, due from the
         # first `orphaned_from` field that is set.
@@ -79,6 +109,12 @@ class Rule:
             rows = rows.alias(orphaned_since=since)
             condition |= ~models.Q(models.Exists(related)) & models.Q(orphaned_since__lte=cutoff)
         return rows.filter(condition, **store.filter)
+
+
+def _related_model(model: type[models.Model], path: str) -> type[models.Model]:
+    for part in path.split("__"):
+        model = model._meta.get_field(part).related_model
+    return model
 
 
 def split_to_many(model: type[models.Model], path: str) -> tuple[str, models.Field, str]:
@@ -128,7 +164,7 @@ def _apply(
     run.held = held.count()
     run.due = free.count() + run.held
     if not dry_run:
-        done = 0
+        done = _drop_partitions(rule, now=now, held_pks=held_pks)
         referenced: list = []  # rows that other records still need; kept, counted as held
         while True:
             # The batch is a LIMITed subquery, so no list of keys travels through Python.
@@ -159,6 +195,42 @@ def _apply(
             run.minimised = minimise(model, store, held)
     run.duration_ms = int((time.perf_counter() - started) * 1000)
     return run
+
+
+def _drop_partitions(rule: Rule, *, now: datetime, held_pks: list) -> int:
+    """Drop the partitions whose rows are all due and none held, where the model's manager
+    offers them (consent records on PostgreSQL: collector/partitions.py); returns the rows
+    they held. What remains is deleted row by row."""
+    model, store = rule.model, rule.store
+    manager = model._default_manager
+    if (
+        not hasattr(manager, "partitions")
+        or store.trigger_all
+        or store.due_with
+        or store.anonymise
+        or model._meta.related_objects  # a DROP would bypass on_delete
+    ):
+        return 0
+    cutoffs = rule.cutoffs(now).values()
+    # Rows before the earliest cutoff are due whatever their own period; none after the latest.
+    surely_due, maybe_due = min(cutoffs) + timedelta(microseconds=1), max(cutoffs)
+    condition = rule.condition(now)
+    dropped = 0
+    for partition in manager.partitions():
+        if partition.lower > maybe_due:
+            break
+        rows = manager.filter(
+            **{f"{store.trigger}__gte": partition.lower, f"{store.trigger}__lt": partition.upper}
+        )
+        surely = partition.upper <= surely_due and not store.filter
+        if not surely and rows.exclude(condition).exists():
+            continue
+        if held_pks and rows.filter(pk__in=held_pks).exists():
+            continue
+        count = rows.count()
+        manager.partition_drop(partition)
+        dropped += count
+    return dropped
 
 
 def _delete(model: type[models.Model], batch: models.QuerySet) -> tuple[int, list]:

@@ -4,6 +4,7 @@ Idempotent: a second run changes nothing. Refused in production mode.
 """
 
 import random
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,7 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from consentserve.accounts.demo import demo_customer_create
+from consentserve.accounts.demo import DEMO_OWNER, demo_customer_create
+from consentserve.accounts.models import Membership
+from consentserve.collector.models import ConsentRecord
+from consentserve.collector.rollups import rollups_add
+from consentserve.installations import services as installation_services
+from consentserve.installations.catalog import catalog_get, catalog_service_to_config
+from consentserve.installations.config import default_draft
 from consentserve.installations.operator import operator_banner_ensure
 from consentserve.privacy.access_log import Hit, entry_from_hit
 from consentserve.privacy.models import AccessLogEntry
@@ -89,6 +96,7 @@ class Command(BaseCommand):
             quotes = self._quotes()
             hits = self._access_log()
             customer_logins = demo_customer_create()
+            decisions = self._consents()
         policy, _created = policy_publish()  # the current rendering, unless it is published
         banner = "no operator banner"
         if settings.CONSENTSERVE_OPERATOR_INSTALLATION:
@@ -96,6 +104,7 @@ class Command(BaseCommand):
             banner = f"operator banner {installation.public_key!r} v{version.number}"
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
+            f"{decisions} consent records of the demo customer's shop, "
             f"privacy policy v{policy.number}, {banner}.\n"
             f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
             f"password {DEMO_ADMIN[1]!r}\n{customer_logins}"
@@ -137,3 +146,79 @@ class Command(BaseCommand):
             entries.append(entry_from_hit(hit))
         AccessLogEntry.objects.bulk_create(entries)
         return len(entries)
+
+    def _consents(self) -> int:
+        """The demo customer's published shop banner and 60 days of its visitors' decisions,
+        counted into the statistics roll-ups as the collector's writer would."""
+        owner = Membership.objects.select_related("organisation", "user").get(
+            user__email=DEMO_OWNER["email"], role=Membership.Role.OWNER
+        )
+        organisation, user = owner.organisation, owner.user
+        if organisation.installations.exists():
+            return ConsentRecord.objects.filter(installation__organisation=organisation).count()
+        installation = installation_services.installation_create(
+            organisation=organisation, name="Beispiel Shop", actor=user
+        )
+        draft = default_draft()
+        for lang, texts in draft["texts"].items():
+            texts["privacy_url"] = f"https://shop.beispiel-handel.example/{lang}/datenschutz"
+            texts["imprint_url"] = f"https://shop.beispiel-handel.example/{lang}/impressum"
+        catalog = catalog_get()
+        draft["services"] = [
+            catalog_service_to_config(catalog.get(service_id))
+            for service_id in ("google-analytics-4", "youtube", "cloudflare")
+        ]
+        installation_services.draft_update(installation=installation, draft=draft, actor=user)
+        installation_services.domain_add(
+            installation=installation, pattern="shop.beispiel-handel.example", actor=user
+        )
+        version = installation_services.publish(installation, actor=user)
+        config = version.config
+        rng = random.Random(11)  # the same demo every time
+        now = timezone.now()
+        systems = [("Chrome", "Windows"), ("Safari", "Mac OS X"), ("Firefox", "Linux")]
+        systems += [
+            ("Mobile Safari", "iOS"),
+            ("Chrome Mobile", "Android"),
+            ("Amazon Silk", "Android"),
+        ]
+        records = []
+        for days_ago in range(60):
+            # More visitors on weekdays, a few more each week.
+            day = now - timedelta(days=days_ago)
+            for _ in range(rng.randint(12, 30) + (8 if day.weekday() < 5 else 0) - days_ago // 10):
+                at = day - timedelta(seconds=rng.randint(0, 86_399))
+                action = rng.choices(
+                    ["accept_all", "reject_all", "custom", "withdraw", "gpc"], [55, 25, 13, 3, 4]
+                )[0]
+                grant = {"accept_all": 1.0, "custom": 0.5}.get(action, 0.0)
+                categories = {
+                    c["id"]: c["required"] or rng.random() < grant for c in config["categories"]
+                }
+                services = {
+                    s["id"]: categories.get(s["category"], False) for s in config["services"]
+                }
+                browser, os = rng.choice(systems)
+                records.append(
+                    ConsentRecord(
+                        installation=installation,
+                        version=version,
+                        consent_id=secrets.token_urlsafe(16),
+                        sha256=config["sha256"],
+                        action=action,
+                        choices={"categories": categories, "services": services},
+                        layer=0 if action == "gpc" else rng.choice([1, 1, 2]),
+                        gpc=action == "gpc",
+                        language=rng.choices(["de", "en"], [7, 3])[0],
+                        ip=rng.choice(["192.0.2.0", "198.51.100.0", "2001:db8:7::"]),
+                        browser=browser,
+                        os=os,
+                        origin="https://shop.beispiel-handel.example",
+                        path=rng.choice(["/", "/produkte/", "/warenkorb/", "/kontakt/"]),
+                        client_time=at - timedelta(seconds=1),
+                        created_at=at,
+                    )
+                )
+        ConsentRecord.objects.bulk_create(records, batch_size=1000)
+        rollups_add(records)
+        return len(records)
