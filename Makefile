@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench bench-banner bench-collector ci clean
+.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench bench-banner bench-collector bench-analytics ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +62,7 @@ messages: $(VENV)/.installed
 ## bench: the benchmarks of bench/, numbers printed and written to bench/results/
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+	$(MAKE) bench-analytics
 
 ## bench-banner: our banner against vanilla-cookieconsent and klaro in headless Chromium
 ## (npm ci of the pinned packages in bench/banner; results in bench/results/banner.md)
@@ -74,6 +75,12 @@ bench-banner: $(VENV)/.installed
 bench-collector: $(VENV)/.installed
 	scripts/system-deps bench
 	bench/collector/with-durable-postgres $(BIN)/python bench/collector/run.py
+
+## bench-analytics: POST /a/KEY/event per second on one core (wrk on another), on SQLite and
+## PostgreSQL, and the analytics dashboard over a year of roll-ups (bench/results/analytics.md)
+bench-analytics: $(VENV)/.installed
+	scripts/system-deps bench
+	bench/collector/with-durable-postgres $(BIN)/python bench/analytics/run.py
 
 ci: lint checks test
 

@@ -1,5 +1,6 @@
-"""The ASGI entry point: the consent collector's raw route (`POST`/`OPTIONS
-/c/<key>/consent`, consentserve/collector) in front of Django, which serves everything else."""
+"""The ASGI entry point: the analytics ingest's raw route (`POST /a/<key>/event`,
+consentserve/analytics) and the consent collector's (`POST`/`OPTIONS /c/<key>/consent`,
+consentserve/collector) in front of Django, which serves everything else."""
 
 import os
 
@@ -9,6 +10,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 django_application = get_asgi_application()
 
+from consentserve.analytics.asgi import analytics_app  # noqa: E402 - needs the apps loaded
 from consentserve.collector.asgi import collector_app  # noqa: E402 - needs the apps loaded
 
-application = collector_app(django_application)
+application = analytics_app(collector_app(django_application))

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_htmx",
+    "consentserve.analytics",
     "consentserve.api",
     "consentserve.audit",
     "consentserve.core",
@@ -170,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "consentserve.website.context.site",
+                "consentserve.analytics.context.analytics",
             ],
         },
     },
@@ -300,6 +302,23 @@ CONSENTSERVE_OPERATOR_EMAIL = env.str(
 CONSENTSERVE_OPERATOR_INSTALLATION = env.str(
     "CONSENTSERVE_OPERATOR_INSTALLATION", default="consentserve"
 )
+# The seller printed on every invoice (§ 14(4) UStG) and named in its e-invoice XML; copied onto
+# each invoice when it is issued. The VAT ID and the SEPA creditor ID are placeholders until set.
+CONSENTSERVE_SELLER = {
+    "name": env.str("CONSENTSERVE_SELLER_NAME", default="Multimedia Internet Services GmbH"),
+    "street": env.str("CONSENTSERVE_SELLER_STREET", default="Raßdorfer Straße 11"),
+    "postcode": env.str("CONSENTSERVE_SELLER_POSTCODE", default="36208"),
+    "city": env.str("CONSENTSERVE_SELLER_CITY", default="Wildeck-Bosserode"),
+    "country": env.str("CONSENTSERVE_SELLER_COUNTRY", default="DE"),
+    "vat_id": env.str("CONSENTSERVE_SELLER_VAT_ID", default="DE000000000"),
+    "email": env.str("CONSENTSERVE_SELLER_EMAIL", default="info@consentserve.com"),
+    "creditor_id": env.str("CONSENTSERVE_SEPA_CREDITOR_ID", default="DE98ZZZ09999999999"),
+    # The account the direct debits are paid into (placeholders: a documented example account).
+    "iban": env.str("CONSENTSERVE_SEPA_CREDITOR_IBAN", default="DE02120300000000202051"),
+    "bic": env.str("CONSENTSERVE_SEPA_CREDITOR_BIC", default="BYLADEM1001"),
+}
+# Days between the invoice date and the direct debit, printed on the invoice.
+CONSENTSERVE_INVOICE_DUE_DAYS = env.int("CONSENTSERVE_INVOICE_DUE_DAYS", default=14)
 
 # --- task queue -----------------------------------------------------------------------------
 # huey with its embedded SQLite store by default; Redis when CONSENTSERVE_REDIS_URL is set.
@@ -345,6 +364,13 @@ CONSENTSERVE_COLLECTOR_CACHE_SECONDS = env.float("CONSENTSERVE_COLLECTOR_CACHE_S
 # FULL: a commit of consent records waits for the disk (one fsync per group); NORMAL survives
 # a killed process but not a power loss (docs/adr/0004).
 CONSENTSERVE_COLLECTOR_SQLITE_SYNC = env.str("CONSENTSERVE_COLLECTOR_SQLITE_SYNC", default="FULL")
+# First-party analytics (consentserve/analytics/README.md): whether the operator's own website
+# and portal carry the tracker (it runs only after consent to statistics), and the ingest's
+# queue bound per process, largest group per commit and events per minute per truncated IP.
+CONSENTSERVE_ANALYTICS_OPERATOR = env.bool("CONSENTSERVE_ANALYTICS_OPERATOR", default=True)
+CONSENTSERVE_ANALYTICS_QUEUE = env.int("CONSENTSERVE_ANALYTICS_QUEUE", default=10_000)
+CONSENTSERVE_ANALYTICS_GROUP = env.int("CONSENTSERVE_ANALYTICS_GROUP", default=500)
+CONSENTSERVE_ANALYTICS_RATE = env.int("CONSENTSERVE_ANALYTICS_RATE", default=120)
 # Fernet keys for payment details, newest first (docs/configuration.md). Development derives
 # one from the development secret so `make run` needs no set-up; production must set its own.
 _DEV_ENCRYPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci1wcm8="  # noqa: S105

@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from consentserve.analytics import backoffice as analytics_backoffice
 from consentserve.api import docs as api_docs
 from consentserve.api.api import api as api_v1
 from consentserve.banner.loader import loader
@@ -22,6 +23,7 @@ urlpatterns = [
         privacy_backoffice.processing_record_download,
         name="backoffice-processing-record",
     ),
+    path("backoffice/analytics/", analytics_backoffice.dashboard, name="backoffice-analytics"),
     path("backoffice/", admin.site.urls),
     # The customer API (docs/api.md): one URL for every language, so outside i18n_patterns.
     path("api/v1/docs/assets/<str:name>", api_docs.docs_asset, name="api-docs-asset"),

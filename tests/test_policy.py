@@ -141,7 +141,7 @@ def test_section_e_is_retention_not_a_second_d_defect_6(language, heading):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_activities_are_numbered_from_their_place_r_reg_3(language):
     numbers = [h.split(" ")[0] for h in page(language).heading_texts("h3") if h[1:2] == "."]
-    assert numbers == ["B.1", "B.2", "B.3", "C.1", "C.2", "C.3", "D.1", "D.2"]
+    assert numbers == ["B.1", "B.2", "B.3", "C.1", "C.2", "C.3", "C.4", "D.1", "D.2"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

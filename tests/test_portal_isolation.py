@@ -7,14 +7,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from test_installations_linter import lint_clean_draft
 from test_portal_factories import Customer, make_customer, make_member
 
 from consentserve.accounts.models import Invitation, Membership
 from consentserve.api import services as api_services
 from consentserve.api.models import ApiKey
-from consentserve.billing.models import SepaMandate
+from consentserve.billing.invoicing import invoice_issue
+from consentserve.billing.models import Invoice, PlanChange, SepaMandate
+from consentserve.billing.months import month_start
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
 from consentserve.installations import services as installation_services
@@ -56,6 +58,7 @@ POST_DATA = {
     "transfer_en": "X",
     "texts_en_title": "Intruder",
     "theme_background": "#000000",
+    "plan": "agency",
 }
 
 
@@ -88,6 +91,7 @@ def values_of(customer: Customer) -> dict:
         "version_number": 1,
         "api_key_id": customer.api_key.pk,
         "record_id": customer.record.pk,
+        "invoice_id": customer.invoice.pk,
     }
 
 
@@ -144,6 +148,8 @@ def with_installation(customer: Customer) -> Customer:
     )
     # Counted like the writer counts, so the statistics routes would have B's numbers to leak.
     rollups_add([customer.record])
+    # An invoice, for the invoice download's route.
+    customer.invoice = invoice_issue(customer.organisation, month_start(timezone.localdate()))
     return customer
 
 
@@ -173,6 +179,12 @@ def snapshot(customer: Customer) -> tuple:
         ],
         sorted(ApiKey.objects.filter(organisation=organisation).values_list("name", "revoked_at")),
         ConsentRecord.objects.filter(installation__organisation=organisation).count(),
+        list(
+            PlanChange.objects.filter(subscription__organisation=organisation).values_list(
+                "plan__slug", "effective_from"
+            )
+        ),
+        Invoice.objects.filter(organisation=organisation).count(),
     )
 
 

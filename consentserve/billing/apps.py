@@ -6,3 +6,6 @@ class BillingConfig(AppConfig):
     name = "consentserve.billing"
     label = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

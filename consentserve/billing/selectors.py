@@ -3,9 +3,14 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 from consentserve.accounts.models import Organisation
 
-from .models import SepaMandate
+from .models import Invoice, Plan, SepaMandate
+from .months import month_start
+from .subscriptions import plan_state, plans_available, subscription_for
+from .usage import Usage, usage_for_month
 
 
 @dataclass(frozen=True)
@@ -32,4 +37,43 @@ def mandate_for_display(organisation: Organisation) -> MandateDisplay | None:
         reference=mandate.reference,
         signed_on=mandate.signed_on,
         restricted=mandate.restricted,
+    )
+
+
+@dataclass(frozen=True)
+class PlanOverview:
+    """What the portal's plan page shows."""
+
+    current: Plan | None
+    pending: Plan | None
+    pending_from: date | None
+    plans: list[Plan]
+    usage: Usage  # of the current month so far
+    month: date
+    language: str
+
+
+def plan_overview(organisation: Organisation, *, today: date | None = None) -> PlanOverview:
+    today = today or timezone.localdate()
+    subscription = subscription_for(organisation)
+    state = plan_state(subscription, today=today)
+    month = month_start(today)
+    return PlanOverview(
+        current=state.current,
+        pending=state.pending,
+        pending_from=state.pending_from,
+        plans=list(plans_available()),
+        usage=usage_for_month(organisation, month),
+        month=month,
+        language=subscription.language,
+    )
+
+
+def invoices_of(organisation: Organisation):
+    """The organisation's invoices and credit notes, newest first, without their PDFs."""
+    return (
+        Invoice.objects.filter(organisation=organisation)
+        .defer("pdf")
+        .select_related("corrects")
+        .order_by("-issued_at", "-pk")
     )

@@ -3,7 +3,7 @@
 chart carries a text summary as its accessible name, and the page shows the same numbers in a
 table. Numbers are formatted for the page's language here; SVG coordinates never are."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import formats
@@ -12,6 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consentserve.collector.models import ACTIONS
+from consentserve.core.charts import (
+    WIDTH,
+    Chart,
+    Label,
+    Rect,
+    coordinate,
+    count_text,
+    nice_max,
+    percent_text,
+)
 
 ACTION_LABELS = {
     "accept_all": gettext_lazy("Accept all"),
@@ -21,72 +31,14 @@ ACTION_LABELS = {
     "gpc": gettext_lazy("GPC signals"),
 }
 
-# --- numbers as text --------------------------------------------------------------------------
-
-
-def count_text(n: int) -> str:
-    return formats.number_format(n, force_grouping=True)
-
-
-def percent_text(part: int, whole: int) -> str:
-    # Rounded here: number_format cuts off the digits beyond the first.
-    return formats.number_format(round(100 * part / whole, 1), 1) + " %" if whole else "–"
+# The generic pieces (numbers as text, coordinates, the chart's parts) are shared with the
+# back office's analytics dashboard.
+_n = coordinate
+_nice_max = nice_max
 
 
 def _day(day: date) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
-
-
-def _n(value: float) -> str:
-    """A coordinate for an SVG attribute: never localised."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _nice_max(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten that is at least `value` (at least 1)."""
-    scale = 1
-    while True:
-        for step in (1, 2, 5):
-            if step * scale >= value:
-                return step * scale
-        scale *= 10
-
-
-# --- charts -----------------------------------------------------------------------------------
-
-WIDTH = 720
-
-
-@dataclass
-class Rect:
-    x: str
-    y: str
-    width: str
-    height: str
-    css: str
-    title: str = ""
-
-
-@dataclass
-class Label:
-    x: str
-    y: str
-    text: str
-    anchor: str = "start"
-    css: str = "stats-text"
-
-
-@dataclass
-class Chart:
-    """An SVG picture and its summary; `rows` are the table of the same numbers."""
-
-    id: str
-    summary: str
-    height: int
-    rects: list[Rect] = field(default_factory=list)
-    labels: list[Label] = field(default_factory=list)
-    lines: list[tuple[str, str, str, str]] = field(default_factory=list)
-    width: int = WIDTH
 
 
 def daily_chart(days: dict[date, dict[str, int]], total: int) -> Chart:

@@ -181,6 +181,8 @@ urlpatterns = [
         name="payment-details-replace",
     ),
     path("o/<int:org_id>/invoices/", views.invoices, name="invoices"),
+    path("o/<int:org_id>/invoices/<int:invoice_id>/pdf/", views.invoice_pdf, name="invoice-pdf"),
+    path("o/<int:org_id>/plan/", views.plan, name="plan"),
     path("o/<int:org_id>/api/", api_keys.api_keys, name="api-keys"),
     path("o/<int:org_id>/api/new/", api_keys.api_key_create, name="api-key-create"),
     path(

@@ -3,6 +3,7 @@ pages under /portal/o/<org_id>/, `signed_in_view` for the entry page and invitat
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -10,9 +11,14 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Invitation, Membership
+from consentserve.billing import selectors as billing_selectors
+from consentserve.billing.documents import invoice_filename
+from consentserve.billing.documents import invoice_pdf as invoice_pdf_bytes
+from consentserve.billing.errors import BillingError
 from consentserve.billing.forms import SepaMandateForm
 from consentserve.billing.selectors import mandate_for_display
 from consentserve.billing.services import sepa_mandate_replace
+from consentserve.billing.subscriptions import PLAN_ROLES, plan_change
 
 from . import selectors, services
 from .errors import ErrorCode, PortalError
@@ -35,6 +41,7 @@ _SECTIONS = {
     "ownership-transfer": "team",
     "organisation-leave": "team",
     "payment-details-replace": "payment-details",
+    "invoice-pdf": "invoices",
 }
 
 
@@ -305,7 +312,47 @@ def payment_details_replace(request, membership):
 
 @organisation_view(Action.VIEW)
 def invoices(request, membership):
-    return _page(request, membership, "portal/invoices.html")
+    rows = billing_selectors.invoices_of(membership.organisation)
+    return _page(request, membership, "portal/invoices.html", {"invoices": rows})
+
+
+@organisation_view(Action.VIEW)
+def invoice_pdf(request, membership, invoice_id):
+    """The invoice as issued: the PDF with its Factur-X XML, as it was mailed."""
+    invoice = object_for(
+        billing_selectors.invoices_of(membership.organisation),
+        organisation=membership.organisation,
+        pk=invoice_id,
+    )
+    if invoice.restricted:
+        raise Http404  # Art. 18: only stored
+    response = HttpResponse(invoice_pdf_bytes(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice_filename(invoice)}"'
+    return response
+
+
+@organisation_view(Action.VIEW, methods=("GET", "HEAD", "POST"))
+def plan(request, membership):
+    """The plan and this month's usage; owners and admins change the plan from next month."""
+    organisation = membership.organisation
+    may_change = membership.role in PLAN_ROLES
+    status = 200
+    if request.method == "POST":
+        try:
+            plan_change(
+                organisation=organisation, plan_slug=request.POST.get("plan"), actor=request.user
+            )
+        except BillingError as error:
+            messages.error(request, error.code.message)
+            status = error.code.status
+        else:
+            messages.success(request, _("Your plan change has been saved."))
+            return redirect("portal:plan", org_id=organisation.pk)
+    context = {
+        "overview": billing_selectors.plan_overview(organisation),
+        "may_change_plan": may_change,
+    }
+    return _page(request, membership, "portal/plan.html", context, status=status)
 
 
 @signed_in_view(methods=("GET", "HEAD", "POST"))

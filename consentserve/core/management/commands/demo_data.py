@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from consentserve.accounts.demo import DEMO_OWNER, demo_customer_create
 from consentserve.accounts.models import Membership
+from consentserve.billing.demo import demo_billing_create
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
 from consentserve.installations import services as installation_services
@@ -97,6 +98,7 @@ class Command(BaseCommand):
             hits = self._access_log()
             customer_logins = demo_customer_create()
             decisions = self._consents()
+            invoice = self._invoice()
         policy, _created = policy_publish()  # the current rendering, unless it is published
         banner = "no operator banner"
         if settings.CONSENTSERVE_OPERATOR_INSTALLATION:
@@ -105,7 +107,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
             f"{decisions} consent records of the demo customer's shop, "
-            f"privacy policy v{policy.number}, {banner}.\n"
+            f"privacy policy v{policy.number}, {banner}, invoice {invoice}.\n"
             f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
             f"password {DEMO_ADMIN[1]!r}\n{customer_logins}"
         )
@@ -114,6 +116,14 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if not user_model.objects.filter(email=DEMO_ADMIN[0]).exists():
             user_model.objects.create_superuser(DEMO_ADMIN[0], DEMO_ADMIN[1], first_name="Demo")
+
+    def _invoice(self) -> str:
+        """The demo customer's plan and last month's invoice (its PDF is made on download)."""
+        owner = Membership.objects.select_related("organisation").get(
+            user__email=DEMO_OWNER["email"], role=Membership.Role.OWNER
+        )
+        invoice = demo_billing_create(owner.organisation)
+        return invoice.number if invoice else "none"
 
     def _quotes(self) -> int:
         if QuoteRequest.objects.exists():
