@@ -18,7 +18,7 @@ from consentserve.analytics.models import (
     AnalyticsVisitor,
 )
 from consentserve.analytics.visitors import salt_for, salt_forget, visitor_hash
-from consentserve.collector.asgi import _client_ip
+from consentserve.collector.asgi import client_ip
 from consentserve.collector.published import loader_close
 from consentserve.collector.testing import asgi_request
 from consentserve.installations.operator import operator_banner_ensure
@@ -124,7 +124,7 @@ def test_the_sites_own_host_is_no_referrer(app, key):
 )
 def test_the_address_is_truncated_before_the_visitor_hash_r_t1(app, key, vectors, truncated):
     for ip in vectors:
-        assert _client_ip({"client": (ip, 1)}) == truncated
+        assert client_ip({"client": (ip, 1)}) == truncated
         assert post(app, key, event(), ip=ip).status == 204
     hashes = set(AnalyticsEvent.objects.values_list("visitor", flat=True))
     today = datetime.now(UTC).date()

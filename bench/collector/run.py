@@ -2,8 +2,10 @@
 `POST /c/<key>/consent`, the server pinned to core 0 (`taskset -c 0`, one uvicorn worker) and
 wrk pinned to core 1, all modes in the same run:
 
-raw       (a) uvicorn with a raw ASGI app that reads the body and answers 204, storing nothing
-dry       the collector with every check but a writer that stores nothing (for profiling)
+dry       (a) the baseline: the same server and collector with every check, answering 204
+          without storing anything (its writer completes every request at once)
+raw       a bare ASGI app under uvicorn that reads the body and answers 204 with no checks at
+          all: an extra lower bound, the server's own ceiling for this request
 plain     (b) a plain Django view behind the middleware stack, one ORM insert per consent
 sqlite    (c) the collector, group commit on SQLite (WAL, the writer's commits synchronous=FULL)
 sqlite-normal  the same with synchronous=NORMAL (durable when the process dies, not on power loss)
@@ -15,6 +17,8 @@ and reports the latency there. Durable consents/s counts 204 answers, each only 
 its commit; the stored rows are counted afterwards as a cross-check.
 
 Usage: python bench/collector/run.py [MODE ...] [--seconds S] [--connections C] [--rounds R]
+       [--set NAME=VALUE ...]   (an environment variable for every server, to try a setting)
+       [--trace]   (the collector modes' writer and garbage collector timed: trace_app.py)
 """
 
 import argparse
@@ -22,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -37,7 +42,7 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 ORIGIN = "https://shop.example.com"
-MODES = ("raw", "dry", "plain", "sqlite", "sqlite-normal", "postgres")
+MODES = ("dry", "raw", "plain", "sqlite", "sqlite-normal", "postgres")
 STORING = ("plain", "sqlite", "sqlite-normal", "postgres")
 COLLECTOR = ("sqlite", "sqlite-normal", "postgres")
 SETUP = """
@@ -93,8 +98,8 @@ def _env(var_dir: Path, database_url: str | None, **extra) -> dict:
         CONSENTSERVE_COLLECTOR_RATE="0",  # one client address: no rate limit
         CONSENTSERVE_LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -240,12 +245,12 @@ def _rows(env: dict) -> int:
         return db.execute("SELECT count(*) FROM collector_consentrecord").fetchone()[0]
 
 
-def _setup_mode(mode: str, tmp: Path) -> dict | None:
+def _setup_mode(mode: str, tmp: Path, extra: dict, trace: bool) -> dict | None:
     """The database, the app and the request of `mode`, prepared once for every round."""
     database_url = os.environ.get("DATABASE_URL") if mode == "postgres" else None
     if mode == "postgres" and not database_url:
         return None
-    env = _env(tmp / mode, database_url)
+    env = _env(tmp / mode, database_url, **extra)
     key, config = _prepare(env)
     setup = {"env": env, "template": _template(config), "path": f"/c/{key}/consent"}
     setup["app"] = "config.asgi:application"
@@ -260,7 +265,47 @@ def _setup_mode(mode: str, tmp: Path) -> dict | None:
     elif mode == "plain":
         env["DJANGO_SETTINGS_MODULE"] = "bench.collector.plain_settings"
         setup["path"] = f"/plain/{key}/consent"
+    if trace and mode in COLLECTOR:
+        setup["app"] = "bench.collector.trace_app:application"
+        env["TRACE_OUT"] = str(tmp / f"{mode}-trace.json")
     return setup
+
+
+def _trace(proc: subprocess.Popen, env: dict) -> dict | None:
+    """What trace_app.py timed since the last call (None when the mode is not traced)."""
+    path = Path(env.get("TRACE_OUT", ""))
+    if not env.get("TRACE_OUT"):
+        return None
+    path.unlink(missing_ok=True)
+    os.kill(proc.pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):  # not written yet, or not completely
+            time.sleep(0.05)
+    raise RuntimeError("the traced server wrote no timings")
+
+
+def _q(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def _trace_line(name: str, trace: dict) -> str:
+    groups, checkpoints = trace["groups"], trace["checkpoints"]
+    rows = sum(g[0] for g in groups) / max(1, len(groups))
+    insert, commit = [g[1] for g in groups], [g[2] for g in groups]
+    full = [seconds for generation, seconds in trace["collections"] if generation == 2]
+    pauses = sum(seconds for _, seconds in trace["collections"]) * 1000
+    return (
+        f"- {name}: {len(groups):,} groups of {rows:.0f} rows on average; insert p50 "
+        f"{_q(insert, 0.5):.2f} ms, p99 {_q(insert, 0.99):.2f} ms; commit p50 "
+        f"{_q(commit, 0.5):.2f} ms, p99 {_q(commit, 0.99):.2f} ms, max {_q(commit, 1):.2f} ms; "
+        f"{len(checkpoints)} WAL checkpoints (p50 {_q(checkpoints, 0.5):.2f} ms, max "
+        f"{_q(checkpoints, 1):.2f} ms); {len(full)} full garbage collections (max "
+        f"{_q(full, 1):.2f} ms), all collections {pauses:.0f} ms"
+    )
 
 
 def _round(mode: str, setup: dict, args, n: int, half_of: float | None) -> dict:
@@ -271,6 +316,7 @@ def _round(mode: str, setup: dict, args, n: int, half_of: float | None) -> dict:
     proc = _serve(env, setup["app"], port)
     try:
         _wrk(port, path, template, seconds=1, connections=args.connections, prefix=f"w{n}")
+        _trace(proc, env)  # the warm-up's timings are not kept
         before = _rows(env) if mode in STORING else 0
         cpu = _cpu_seconds(proc.pid)
         best = _wrk(
@@ -279,6 +325,7 @@ def _round(mode: str, setup: dict, args, n: int, half_of: float | None) -> dict:
         # CPU per request of the server process: less sensitive than the rate to other work
         # on the machine, and 1 s / that is what one whole core could do.
         best["cpu_us"] = (_cpu_seconds(proc.pid) - cpu) * 1e6 / max(1, best["requests"])
+        best["trace"] = _trace(proc, env)
         result = {"mode": mode, "max": best}
         if mode in STORING:
             result["stored"] = _rows(env) - before
@@ -294,6 +341,7 @@ def _round(mode: str, setup: dict, args, n: int, half_of: float | None) -> dict:
                 delay_ms=delay,
                 prefix=f"h{n}",
             )
+            result["half"]["trace"] = _trace(proc, env)
     finally:
         _stop(proc)
     return result
@@ -314,12 +362,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="time the writer's groups, commits, checkpoints and the garbage collector",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for every server, e.g. CONSENTSERVE_COLLECTOR_WAIT_MS=0",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk") or not shutil.which("taskset"):
         sys.exit("bench-collector needs wrk and taskset (scripts/system-deps bench)")
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        setups = {mode: _setup_mode(mode, Path(tmp)) for mode in args.modes}
+        extra = dict(item.split("=", 1) for item in args.set)
+        setups = {mode: _setup_mode(mode, Path(tmp), extra, args.trace) for mode in args.modes}
         setups = {mode: setup for mode, setup in setups.items() if setup is not None}
         # Rounds alternate the modes, so a noisy moment of the machine hits all of them; the
         # best round of each counts. The last round adds the half-rate run.
@@ -335,8 +396,8 @@ def main() -> None:
                     paced = _round(mode, setup, args, n + 100, results[mode]["max"]["rate"])
                     results[mode]["half"] = paced["half"]
     names = {
-        "raw": "(a) raw ASGI 204, nothing stored",
-        "dry": "collector, every check, nothing stored",
+        "dry": "(a) collector, every check, 204 without storing",
+        "raw": "bare ASGI app, 204 without any check (lower bound)",
         "plain": "(b) plain Django view, one ORM insert",
         "sqlite": "(c) collector, SQLite, synchronous=FULL",
         "sqlite-normal": "collector, SQLite, synchronous=NORMAL",
@@ -356,18 +417,30 @@ def main() -> None:
         if "half" in result:
             lines.append(_line(f"{names[mode]} at about half rate", result["half"]))
     lines.append("")
+    dry = results.get("dry", {}).get("max", {}).get("rate")
     raw = results.get("raw", {}).get("max", {}).get("rate")
     plain = results.get("plain", {}).get("max", {}).get("rate")
     for mode in COLLECTOR:
         if mode in results:
             rate = results[mode]["max"]["rate"]
             parts = [f"{names[mode]}: {rate:,.0f} durable consents/s"]
+            if dry:
+                parts.append(f"{rate / dry:.0%} of (a)")
             if raw:
-                parts.append(f"{rate / raw:.0%} of the raw 204 rate")
+                parts.append(f"{rate / raw:.0%} of the bare ASGI app")
             if plain:
                 parts.append(f"{rate / plain:.1f}× the plain Django view")
             parts.append(f"p99 at half rate {results[mode]['half']['p99']:.2f} ms")
             lines.append("- " + ", ".join(parts))
+    traced = [
+        (f"{names[mode]}{' at about half rate' if kind == 'half' else ''}", result[kind]["trace"])
+        for mode, result in results.items()
+        for kind in ("max", "half")
+        if result.get(kind, {}).get("trace")
+    ]
+    if traced:
+        lines += ["", "Timings of the traced servers (bench/collector/trace_app.py):", ""]
+        lines += [_trace_line(name, trace) for name, trace in traced]
     report = "\n".join(lines)
     print(report)
     RESULTS.mkdir(exist_ok=True)

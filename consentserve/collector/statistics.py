@@ -14,8 +14,6 @@ from django.db.models import QuerySet, Sum
 
 from .models import ACTIONS, ConsentDailyStat, ConsentOptInStat
 
-MAX_DAYS = 366
-
 
 @dataclass(frozen=True)
 class Narrowing:
@@ -30,10 +28,6 @@ class Narrowing:
 
 
 EVERYTHING = Narrowing()
-
-
-def period_valid(first: date, last: date) -> bool:
-    return first <= last and (last - first).days + 1 <= MAX_DAYS
 
 
 def _daily(installation, first: date, last: date, narrowing: Narrowing) -> QuerySet:

@@ -4,8 +4,10 @@ Content-Security-Policy allows neither); colours come from CSS classes. Numbers 
 for the page's language here; SVG coordinates never are."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 WIDTH = 720
 
@@ -17,6 +19,10 @@ def count_text(n: int) -> str:
 def percent_text(part: int, whole: int) -> str:
     # Rounded here: number_format cuts off the digits beyond the first.
     return formats.number_format(round(100 * part / whole, 1), 1) + " %" if whole else "–"
+
+
+def day_text(day: date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def coordinate(value: float) -> str:
@@ -65,3 +71,112 @@ class Chart:
     labels: list[Label] = field(default_factory=list)
     lines: list[tuple[str, str, str, str]] = field(default_factory=list)
     width: int = WIDTH
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One coloured part of a day's bar."""
+
+    value: int
+    css: str
+    title: str  # the tooltip, e.g. "24.11.2026: 1.024 page views"
+
+
+def day_bars(
+    chart_id: str, summary: str, days: dict[date, list[Segment]], *, stacked: bool
+) -> Chart:
+    """A bar per day over a y axis of two or three ticks, a date under every few days. With
+    `stacked` a day's segments sit on each other; without, each rises from the axis, the
+    first drawn behind the next (a total behind its part)."""
+    left, right, top, bottom, height = 56, 8, 12, 34, 260
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    _n = coordinate
+    heights = [
+        sum(s.value for s in segments) if stacked else max((s.value for s in segments), default=0)
+        for segments in days.values()
+    ]
+    y_max = nice_max(max(heights, default=0))
+    chart = Chart(id=chart_id, summary=summary, height=height)
+    ticks = (0, y_max // 2, y_max) if y_max % 2 == 0 else (0, y_max)
+    for tick in ticks:
+        y = top + plot_h - plot_h * tick / y_max
+        chart.lines.append((_n(left), _n(y), _n(WIDTH - right), _n(y)))
+        chart.labels.append(Label(_n(left - 6), _n(y + 4), count_text(tick), "end"))
+    step = plot_w / max(len(days), 1)
+    gap = step * 0.15 if step >= 4 else 0
+    label_every = max(1, -(-len(days) // 6))
+    for index, (day, segments) in enumerate(days.items()):
+        x = left + index * step
+        base = top + plot_h
+        for segment in segments:
+            if not segment.value:
+                continue
+            h = plot_h * segment.value / y_max
+            y = base - h
+            if stacked:
+                base = y
+            chart.rects.append(
+                Rect(_n(x + gap / 2), _n(y), _n(step - gap), _n(h), segment.css, segment.title)
+            )
+        if index % label_every == 0:
+            chart.labels.append(Label(_n(x + step / 2), _n(height - 12), day_text(day), "middle"))
+    return chart
+
+
+@dataclass
+class Bar:
+    """One row of a bar chart: a count, or with `of` a rate (value of `of`)."""
+
+    label: str
+    value: int
+    of: int | None = None  # for rates: how many it is a share of
+    value_text: str = ""
+    share_text: str = ""
+
+    @property
+    def count_text(self) -> str:
+        return count_text(self.value)
+
+    @property
+    def of_text(self) -> str:
+        return count_text(self.of or 0)
+
+
+def bar_chart(chart_id: str, summary: str, bars: list[Bar], *, rates: bool) -> Chart:
+    """A label above each bar, the value after it; rates run from 0 to 100 %, counts from 0
+    to the largest count."""
+    _n = coordinate
+    row_h, label_w = 44, 200
+    plot_w = WIDTH - label_w
+    chart = Chart(id=chart_id, summary=summary, height=row_h * len(bars) + 4)
+    largest = max((bar.value for bar in bars), default=0) or 1
+    for index, bar in enumerate(bars):
+        y = index * row_h
+        label = bar.label if len(bar.label) <= 60 else bar.label[:59] + "…"
+        chart.labels.append(Label("0", _n(y + 14), label))
+        if rates:
+            fraction = bar.value / bar.of if bar.of else 0
+            text = f"{bar.share_text} ({bar.value_text})" if bar.of else _("not offered")
+        else:
+            fraction = bar.value / largest
+            text = f"{bar.value_text} ({bar.share_text})"
+        width = plot_w * fraction
+        # The scale behind the bar, so 0 % and 100 % are visible as such.
+        if rates:
+            chart.rects.append(Rect("0", _n(y + 20), _n(plot_w), "16", "stats-track"))
+        if width:
+            chart.rects.append(Rect("0", _n(y + 20), _n(width), "16", "stats-bar"))
+        chart.labels.append(Label(_n(plot_w + 8), _n(y + 33), text))
+    return chart
+
+
+def summary_text(title: str, bars: list[Bar], *, rates: bool) -> str:
+    """A bar chart's accessible name: its title and every bar's value."""
+    if rates:
+        parts = [
+            f"{bar.label} {bar.share_text}" if bar.of else f"{bar.label} {_('not offered')}"
+            for bar in bars
+        ]
+    else:
+        parts = [f"{bar.label} {bar.value_text} ({bar.share_text})" for bar in bars]
+    return f"{title}: {', '.join(parts)}."

@@ -6,16 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from consentserve.collector.log_selectors import RecordFilter
 from consentserve.collector.models import ConsentRecord
+from consentserve.core.periods import DateInput
 from consentserve.installations.config import LANGUAGES
 
 LANGUAGE_NAMES = {"de": _("German"), "en": _("English")}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d")
 
 
 class ConsentFilterForm(forms.Form):

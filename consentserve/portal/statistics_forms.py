@@ -1,7 +1,5 @@
-"""The statistics page's filter: a preset period or the dates of one, and what to narrow the
-decisions to (language, device class, version)."""
-
-from datetime import UTC, date, datetime, timedelta
+"""The statistics page's filter: a preset period or the dates of one (core/periods.py), and
+what to narrow the decisions to (language, device class, version)."""
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -9,32 +7,16 @@ from django.utils.translation import gettext_lazy
 
 from consentserve.collector import statistics as stats
 from consentserve.collector.models import DeviceClass
+from consentserve.core.periods import PeriodForm
 from consentserve.installations.config import LANGUAGES
 
-from .consent_forms import LANGUAGE_NAMES, DateInput
-
-PRESETS = (7, 30, 90)
-DEFAULT_DAYS = 30
+from .consent_forms import LANGUAGE_NAMES
 
 
-def today() -> date:
-    """Days are UTC days, like the roll-ups'."""
-    return datetime.now(tz=UTC).date()
+class StatisticsFilterForm(PeriodForm):
+    """The last 7, 30 or 90 days or a period of the user's own, and what to narrow the
+    decisions to. Without either, the last 30 days."""
 
-
-class StatisticsFilterForm(forms.Form):
-    """A preset (`period`: the last 7, 30 or 90 days up to today) or the dates of a custom
-    period, and what to narrow the decisions to. Without either, the last 30 days."""
-
-    period = forms.TypedChoiceField(
-        label=gettext_lazy("Period"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", "")] + [(str(days), str(days)) for days in PRESETS],
-    )
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
     language = forms.ChoiceField(
         label=gettext_lazy("Language"),
         required=False,
@@ -55,35 +37,6 @@ class StatisticsFilterForm(forms.Form):
         self.fields["version"].choices = [("", _("all"))] + [
             (str(number), _("Version %(number)s") % {"number": number}) for number in versions
         ]
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if self.errors:
-            return data
-        if data.get("period") and (start or end):
-            raise forms.ValidationError(
-                _("Choose either one of the preset periods or your own dates, not both.")
-            )
-        if start and not end:
-            self.add_error("date_to", _("Please give the end of the period too."))
-        elif end and not start:
-            self.add_error("date_from", _("Please give the start of the period too."))
-        elif start and end and start > end:
-            self.add_error("date_to", _("The end must not be before the start."))
-        elif start and end and not stats.period_valid(start, end):
-            self.add_error(
-                "date_to",
-                _("A period may be at most %(days)s days long.") % {"days": stats.MAX_DAYS},
-            )
-        return data
-
-    def period_dates(self) -> tuple[date, date]:
-        data = self.cleaned_data if self.is_bound else {}
-        if data.get("date_from") and data.get("date_to"):
-            return data["date_from"], data["date_to"]
-        last = today()
-        return last - timedelta(days=(data.get("period") or DEFAULT_DAYS) - 1), last
 
     def narrowing(self) -> stats.Narrowing:
         data = self.cleaned_data if self.is_bound else {}

@@ -10,7 +10,6 @@ for the installation, so another customer's installation is 404. Everyone may re
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
@@ -22,13 +21,14 @@ from django.utils.translation import gettext as _
 from consentserve.collector import statistics as stats
 from consentserve.collector.exports import safe_cell
 from consentserve.collector.models import ACTIONS, DeviceClass
+from consentserve.core.charts import bar_chart, summary_text
 from consentserve.installations.models import Installation
 
 from . import statistics_charts as charts
 from . import statistics_forms as forms
 from .consent_forms import LANGUAGE_NAMES
 from .scoping import Action, object_for, organisation_view, page_context
-from .statistics_forms import PRESETS, StatisticsFilterForm, today
+from .statistics_forms import StatisticsFilterForm
 
 TEMPLATES = "portal/statistics/"
 DEVICE_LABELS = dict(DeviceClass.choices)
@@ -82,25 +82,6 @@ def _shown_form(form, installation, first: date, last: date) -> StatisticsFilter
     return StatisticsFilterForm(versions=_versions(installation), initial=initial)
 
 
-@dataclass
-class Preset:
-    days: int
-    url: str
-    current: bool
-
-
-def _presets(form, first: date, last: date) -> list[Preset]:
-    keep = form.narrowing_query()
-    return [
-        Preset(
-            days,
-            "?" + urlencode({"period": days} | keep),
-            last == today() and (last - first).days + 1 == days,
-        )
-        for days in PRESETS
-    ]
-
-
 @organisation_view(Action.VIEW)
 def installation_statistics(request, membership, installation_id):
     installation = _installation(membership, installation_id)
@@ -122,7 +103,7 @@ def installation_statistics(request, membership, installation_id):
         "first": first,
         "last": last,
         "day_count": len(days),
-        "presets": _presets(form, first, last),
+        "presets": form.preset_links(first, last, form.narrowing_query()),
         "narrowed": bool(narrowing),
         "total": total,
         "total_text": charts.count_text(total),
@@ -163,32 +144,32 @@ def installation_statistics(request, membership, installation_id):
         "daily_chart": charts.daily_chart(days, total),
         "share_chart": charts.share_chart(actions, total),
         "category_bars": category_bars,
-        "category_chart": charts.bar_chart(
+        "category_chart": bar_chart(
             "chart-categories",
-            charts.summary_text(_("Opt-in rate per category"), category_bars, rates=True),
+            summary_text(_("Opt-in rate per category"), category_bars, rates=True),
             category_bars,
             rates=True,
         ),
         "service_bars": service_bars,
-        "service_chart": charts.bar_chart(
+        "service_chart": bar_chart(
             "chart-services",
-            charts.summary_text(_("Opt-in rate per service"), service_bars, rates=True),
+            summary_text(_("Opt-in rate per service"), service_bars, rates=True),
             service_bars,
             rates=True,
         )
         if service_bars
         else None,
         "language_bars": language_bars,
-        "language_chart": charts.bar_chart(
+        "language_chart": bar_chart(
             "chart-languages",
-            charts.summary_text(_("Decisions by language"), language_bars, rates=False),
+            summary_text(_("Decisions by language"), language_bars, rates=False),
             language_bars,
             rates=False,
         ),
         "device_bars": device_bars,
-        "device_chart": charts.bar_chart(
+        "device_chart": bar_chart(
             "chart-devices",
-            charts.summary_text(_("Decisions by device class"), device_bars, rates=False),
+            summary_text(_("Decisions by device class"), device_bars, rates=False),
             device_bars,
             rates=False,
         ),

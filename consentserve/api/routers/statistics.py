@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 from ninja import Path, Query, Router
 from ninja.errors import ValidationError
 
+from consentserve.collector.statistics import statistics
+from consentserve.core.periods import MAX_DAYS
+
 from ..schemas import MAX_ID, Statistics, StatisticsQuery
 from ..selectors import installation_for
-from ..statistics import MAX_DAYS, statistics
 from .responses import ERRORS
 
 router = Router(tags=["statistics"])
