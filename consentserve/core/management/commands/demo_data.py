@@ -21,6 +21,7 @@ from consentserve.collector.rollups import rollups_add
 from consentserve.installations import services as installation_services
 from consentserve.installations.catalog import catalog_get, catalog_service_to_config
 from consentserve.installations.config import default_draft
+from consentserve.installations.models import Installation
 from consentserve.installations.operator import operator_banner_ensure
 from consentserve.privacy.access_log import Hit, entry_from_hit
 from consentserve.privacy.models import AccessLogEntry
@@ -186,6 +187,8 @@ class Command(BaseCommand):
         config = version.config
         rng = random.Random(11)  # the same demo every time
         now = timezone.now()
+        # The shop has run since before its first decision (usage and invoices count it).
+        Installation.objects.filter(pk=installation.pk).update(created_at=now - timedelta(days=61))
         systems = [("Chrome", "Windows"), ("Safari", "Mac OS X"), ("Firefox", "Linux")]
         systems += [
             ("Mobile Safari", "iOS"),
