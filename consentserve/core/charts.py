@@ -180,3 +180,10 @@ def summary_text(title: str, bars: list[Bar], *, rates: bool) -> str:
     else:
         parts = [f"{bar.label} {bar.value_text} ({bar.share_text})" for bar in bars]
     return f"{title}: {', '.join(parts)}."
+
+
+def titled_bar_chart(chart_id: str, title: str, bars: list[Bar], *, rates: bool) -> Chart | None:
+    """A bar chart named by its title and every bar's value; None without bars."""
+    if not bars:
+        return None
+    return bar_chart(chart_id, summary_text(title, bars, rates=rates), bars, rates=rates)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from consentserve.collector import statistics as stats
 from consentserve.collector.exports import safe_cell
 from consentserve.collector.models import ACTIONS, DeviceClass
-from consentserve.core.charts import bar_chart, summary_text
+from consentserve.core.charts import titled_bar_chart
 from consentserve.installations.models import Installation
 
 from . import statistics_charts as charts
@@ -144,34 +144,20 @@ def installation_statistics(request, membership, installation_id):
         "daily_chart": charts.daily_chart(days, total),
         "share_chart": charts.share_chart(actions, total),
         "category_bars": category_bars,
-        "category_chart": bar_chart(
-            "chart-categories",
-            summary_text(_("Opt-in rate per category"), category_bars, rates=True),
-            category_bars,
-            rates=True,
+        "category_chart": titled_bar_chart(
+            "chart-categories", _("Opt-in rate per category"), category_bars, rates=True
         ),
         "service_bars": service_bars,
-        "service_chart": bar_chart(
-            "chart-services",
-            summary_text(_("Opt-in rate per service"), service_bars, rates=True),
-            service_bars,
-            rates=True,
-        )
-        if service_bars
-        else None,
+        "service_chart": titled_bar_chart(
+            "chart-services", _("Opt-in rate per service"), service_bars, rates=True
+        ),
         "language_bars": language_bars,
-        "language_chart": bar_chart(
-            "chart-languages",
-            summary_text(_("Decisions by language"), language_bars, rates=False),
-            language_bars,
-            rates=False,
+        "language_chart": titled_bar_chart(
+            "chart-languages", _("Decisions by language"), language_bars, rates=False
         ),
         "device_bars": device_bars,
-        "device_chart": bar_chart(
-            "chart-devices",
-            summary_text(_("Decisions by device class"), device_bars, rates=False),
-            device_bars,
-            rates=False,
+        "device_chart": titled_bar_chart(
+            "chart-devices", _("Decisions by device class"), device_bars, rates=False
         ),
     }
     return render(request, TEMPLATES + "page.html", context)
