@@ -59,6 +59,7 @@ POST_DATA = {
     "texts_en_title": "Intruder",
     "theme_background": "#000000",
     "plan": "agency",
+    "analytics_enabled": "on",
 }
 
 
@@ -174,6 +175,7 @@ def snapshot(customer: Customer) -> tuple:
                 i.draft,
                 sorted(i.domains.values_list("pattern", flat=True)),
                 i.versions.count(),
+                i.analytics_enabled,
             )
             for i in Installation.objects.filter(organisation=organisation)
         ],

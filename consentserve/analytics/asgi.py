@@ -28,7 +28,7 @@ from consentserve.collector.ratelimit import RateLimit
 from consentserve.collector.rollups import device_class
 
 from .contract import MAX_BODY, parse
-from .sites import analytics_enabled
+from .sites import Switches
 from .writer import STORED, Incoming, writer_get, writer_reset
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Ingest:
     def __init__(self):
         self.published = Published(settings.CONSENTSERVE_COLLECTOR_CACHE_SECONDS)
         self.rate = RateLimit(settings.CONSENTSERVE_ANALYTICS_RATE)
+        self.switches = Switches(settings.CONSENTSERVE_COLLECTOR_CACHE_SECONDS)
 
     async def __call__(self, scope, receive, send, public_key: str) -> None:
         method = scope["method"]
@@ -112,10 +113,8 @@ class Ingest:
             )
 
     async def _site(self, public_key: str, origin: str):
-        site = None
-        if analytics_enabled(public_key):
-            site = await self.published.site(public_key)
-        if site is None:
+        site = await self.published.site(public_key)
+        if site is None or not await self.switches.enabled(public_key, site.installation_id):
             raise Rejected(404, "unknown_installation", "No site with analytics has this key.")
         if not origin or not origin_allowed(site.domains, origin):
             raise Rejected(

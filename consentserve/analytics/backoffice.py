@@ -1,7 +1,8 @@
 """The back office's analytics dashboard for the operator's own website and portal: visitors,
 page views, pages, entry and exit pages, referrers, browsers, systems, devices, screen classes
-and languages over a period, as inline-SVG charts and tables, read from the roll-ups only.
-Staff with the permission to view the roll-ups (superusers have it)."""
+and languages over a period, as inline-SVG charts and tables, read from the roll-ups only
+(dashboard.py, shared with the portal). Staff with the permission to view the roll-ups
+(superusers have it)."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -9,88 +10,23 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from consentserve.collector.models import DeviceClass
-from consentserve.core.charts import count_text
 from consentserve.installations.models import Installation
 
-from . import charts
-from .forms import DashboardPeriodForm
-from .selectors import report
+from .dashboard import dashboard_context
 
 PERMISSION = "analytics.view_analyticsdaily"
-SCREEN_LABELS = {
-    "s": gettext_lazy("small (under 640 px)"),
-    "m": gettext_lazy("medium (640 to 1023 px)"),
-    "l": gettext_lazy("large (1024 to 1439 px)"),
-    "xl": gettext_lazy("very large (1440 px and more)"),
-}
 
 
 @staff_member_required
 @permission_required(PERMISSION, raise_exception=True)
 def dashboard(request):
-    form = DashboardPeriodForm(request.GET or None)
-    valid = form.is_valid() if form.is_bound else True
-    first, last = form.period_dates()
     installation = Installation.objects.filter(
         public_key=settings.CONSENTSERVE_OPERATOR_INSTALLATION
     ).first()
     context = {
         **admin.site.each_context(request),
         "title": _("Website analytics"),
-        "form": form,
-        "valid": valid,
-        "first": first,
-        "last": last,
-        "installation": installation,
-        "presets": form.preset_links(first, last) if valid else [],
+        **dashboard_context(request, installation),
     }
-    if installation is not None and valid:
-        data = report(installation.pk, first, last)
-        context.update(_view(data))
     return TemplateResponse(request, "analytics/backoffice/dashboard.html", context)
-
-
-def _view(data) -> dict:
-    devices = dict(DeviceClass.choices)
-    views, visits = data.views, data.visits
-    sections = [
-        ("pages", _("Pages"), data.pages, "views", views, {}),
-        ("entries", _("Entry pages"), data.entries, "visits", visits, {}),
-        ("exits", _("Exit pages"), data.exit_pages, "exits", data.exits, {}),
-        ("referrers", _("Referring sites"), data.referrers, "visits", visits, {}),
-        ("browsers", _("Browsers"), data.browsers, "views", views, {}),
-        ("systems", _("Operating systems"), data.systems, "views", views, {}),
-        ("devices", _("Devices"), data.devices, "views", views, devices),
-        ("screens", _("Screen sizes"), data.screens, "views", views, SCREEN_LABELS),
-        ("languages", _("Languages"), data.languages, "views", views, {}),
-    ]
-    measures = {"views": _("Page views"), "visits": _("Visits"), "exits": _("Exits")}
-    blocks = []
-    for key, title, rows, measure, total, labels in sections:
-        items = charts.bars(rows, measure, total, labels)
-        blocks.append(
-            {
-                "id": key,
-                "title": title,
-                "measure": measures[measure],
-                "chart": charts.top_chart(f"chart-{key}", title, items),
-                "items": items,
-            }
-        )
-    return {
-        "report": data,
-        "totals": [
-            (_("Visitors"), count_text(data.visitors)),
-            (_("Visits"), count_text(data.visits)),
-            (_("Page views"), count_text(data.views)),
-        ],
-        "daily_chart": charts.daily_chart(data.days) if data.views else None,
-        "day_rows": [
-            (day, count_text(row.views), count_text(row.visits), count_text(row.visitors))
-            for day, row in data.days.items()
-        ],
-        "blocks": blocks,
-    }

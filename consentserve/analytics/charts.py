@@ -9,12 +9,11 @@ from consentserve.core.charts import (
     Bar,
     Chart,
     Segment,
-    bar_chart,
     count_text,
     day_bars,
     day_text,
     percent_text,
-    summary_text,
+    titled_bar_chart,
 )
 
 from .selectors import Row
@@ -66,6 +65,4 @@ def bars(rows: list[Row], measure: str, total: int, labels: dict | None = None) 
 
 
 def top_chart(chart_id: str, title: str, items: list[Bar]) -> Chart | None:
-    if not items:
-        return None
-    return bar_chart(chart_id, summary_text(title, items, rates=False), items, rates=False)
+    return titled_bar_chart(chart_id, title, items, rates=False)

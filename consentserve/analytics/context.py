@@ -3,9 +3,9 @@ tag (blocked until the visitor consents to statistics in the operator's banner).
 
 from django.conf import settings
 
-from .sites import analytics_enabled
+from .sites import operator_enabled
 
 
 def analytics(request):
     key = settings.CONSENTSERVE_OPERATOR_INSTALLATION
-    return {"operator_analytics": bool(key) and analytics_enabled(key)}
+    return {"operator_analytics": bool(key) and operator_enabled(key)}

@@ -27,7 +27,7 @@ RELOAD_SECONDS = 0.25
 _loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="consent-cache")
 
 
-async def _load_in_thread(function, *args):
+async def load_in_thread(function, *args):
     return await asyncio.get_running_loop().run_in_executor(_loader, function, *args)
 
 
@@ -80,7 +80,7 @@ class Published:
         return site
 
     async def _load(self, public_key: str) -> Site | None:
-        loaded = await _load_in_thread(selectors.newest_version_facts, public_key)
+        loaded = await load_in_thread(selectors.newest_version_facts, public_key)
         now = time.monotonic()
         site = None
         if loaded is not None:
@@ -113,7 +113,7 @@ class Published:
         facts = self._versions.get(key)
         if facts is None:
             # Numbers have no gaps, so 1…newest all exist.
-            facts = await _load_in_thread(selectors.version_facts, *key)
+            facts = await load_in_thread(selectors.version_facts, *key)
             if facts is None:
                 return None
             self._remember_version(facts)

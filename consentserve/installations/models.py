@@ -42,6 +42,9 @@ class Installation(models.Model):
             MaxValueValidator(CONSENT_RETENTION_BOUNDS[1]),
         ],
     )
+    # First-party analytics of the customer's website (consentserve/analytics), off until the
+    # customer turns it on; the tracker then runs only after consent to statistics.
+    analytics_enabled = models.BooleanField(_("website analytics"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -143,6 +143,15 @@ def consent_retention_set(*, installation: Installation, years: int, actor) -> I
     return installation
 
 
+def analytics_set(*, installation: Installation, enabled: bool, actor) -> Installation:
+    """Turns the installation's website analytics on or off; the ingest takes its events only
+    while it is on (consentserve/analytics/sites.py)."""
+    _require_manager(installation.organisation, actor)
+    installation.analytics_enabled = enabled
+    installation.save(update_fields=["analytics_enabled"])
+    return installation
+
+
 def _draft_copy(installation: Installation, actor) -> dict:
     _require_manager(installation.organisation, actor)
     return copy.deepcopy(installation.draft)

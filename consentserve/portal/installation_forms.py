@@ -92,6 +92,14 @@ class SettingsForm(forms.Form):
         min_value=CONSENT_RETENTION_BOUNDS[0],
         max_value=CONSENT_RETENTION_BOUNDS[1],
     )
+    analytics_enabled = forms.BooleanField(
+        label=_("Website analytics"),
+        required=False,
+        help_text=_(
+            "Counts page views of your website without cookies, only for visitors who "
+            "consented to statistics in this banner. Takes effect at once, without publishing."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from consentserve.analytics.embed import has_category, tracker_tag
 from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
 from consentserve.installations import selectors, services
 from consentserve.installations.catalog import catalog_get, transfer_text
@@ -271,6 +272,7 @@ def _detail_page(
                 "default_language": draft["default_language"],
                 "lifetime_days": draft["lifetime_days"],
                 "consent_retention_years": installation.consent_retention_years,
+                "analytics_enabled": installation.analytics_enabled,
                 **draft["options"],
             }
         ),
@@ -300,6 +302,8 @@ def _detail_page(
         "errors": errors or {},
         "refusal": refusal,
         "embed": f'<script src="{loader_url}" async></script>',
+        "analytics_tag": tracker_tag(request, installation),
+        "analytics_category": has_category(draft),
         "preview_lang": preview_lang,
         "max_lifetime_days": MAX_LIFETIME_DAYS,
         **_check_context(installation),
@@ -337,6 +341,11 @@ def installation_settings(request, membership, installation_id):
                 services.consent_retention_set(
                     installation=installation,
                     years=data["consent_retention_years"],
+                    actor=request.user,
+                )
+                services.analytics_set(
+                    installation=installation,
+                    enabled=data["analytics_enabled"],
                     actor=request.user,
                 )
                 services.draft_update(installation=installation, draft=draft, actor=request.user)

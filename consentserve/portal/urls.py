@@ -1,5 +1,7 @@
 from django.urls import path
 
+from consentserve.analytics import portal_views as analytics
+
 from . import api_key_views as api_keys
 from . import consent_views as consents
 from . import installation_views as inst
@@ -161,6 +163,11 @@ urlpatterns = [
         "o/<int:org_id>/installations/<int:installation_id>/statistics.csv",
         statistics.installation_statistics_csv,
         name="installation-statistics-csv",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/analytics/",
+        analytics.installation_analytics,
+        name="installation-analytics",
     ),
     path("o/<int:org_id>/team/", views.team, name="team"),
     path("o/<int:org_id>/team/invite/", views.invitation_create, name="invitation-create"),
