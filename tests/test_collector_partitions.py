@@ -105,7 +105,7 @@ def test_a_record_sent_twice_is_stored_once_in_its_partition(site):
 def test_retention_drops_a_partition_whose_rows_are_all_due(site):
     _, installation, version = site
     partition_create(month_start(JUNE_2026))
-    make_records(installation, version, 5, at=JUNE_2026)
+    make_records(installation, version, 5, at=JUNE_2026, action="accept_all")
 
     # 3 + 2 years after the end of 2026.
     assert _consent_run(datetime(2031, 12, 31, 12, tzinfo=UTC)).deleted == 0
@@ -124,7 +124,7 @@ def test_a_partition_with_a_row_not_yet_due_is_emptied_row_by_row(site):
     )
     partition_create(month_start(JUNE_2026))
     make_records(installation, version, 3, at=JUNE_2026)
-    (kept,) = make_records(longer, longer_version, 1, first=3, at=JUNE_2026)
+    (kept,) = make_records(longer, longer_version, 1, first=3, at=JUNE_2026, action="custom")
 
     run = _consent_run(datetime(2032, 1, 1, 12, tzinfo=UTC))
     assert run.deleted == 3

@@ -20,12 +20,15 @@ pytestmark = pytest.mark.django_db
 def test_records_go_five_years_after_the_end_of_their_year():
     customer = make_customer("a", "Alpha GmbH")
     installation, version = published(customer)
-    (early,) = make_records(installation, version, 1, at=datetime(2026, 1, 2, 9, tzinfo=UTC))
+    given = {"action": "accept_all"}  # a consent given runs for up to 2 more years
+    (early,) = make_records(
+        installation, version, 1, at=datetime(2026, 1, 2, 9, tzinfo=UTC), **given
+    )
     (late,) = make_records(
-        installation, version, 1, first=1, at=datetime(2026, 12, 31, 9, tzinfo=UTC)
+        installation, version, 1, first=1, at=datetime(2026, 12, 31, 9, tzinfo=UTC), **given
     )
     (next_year,) = make_records(
-        installation, version, 1, first=2, at=datetime(2027, 1, 5, 9, tzinfo=UTC)
+        installation, version, 1, first=2, at=datetime(2027, 1, 5, 9, tzinfo=UTC), **given
     )
 
     # A consent of 31 Dec 2026 may run until 31 Dec 2028; proof is owed until the end of 2031.
@@ -77,7 +80,7 @@ def test_each_installation_keeps_its_records_for_the_years_it_chose():
 def test_a_shorter_period_takes_effect_with_the_next_run():
     customer = make_customer("a", "Alpha GmbH")
     installation, version = published(customer)
-    make_records(installation, version, 2, at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    make_records(installation, version, 2, at=datetime(2026, 6, 1, 9, tzinfo=UTC), action="custom")
     with time_machine.travel(datetime(2030, 3, 1, 12, tzinfo=UTC), tick=False):
         retention_run()
         assert ConsentRecord.objects.count() == 2  # 3 + 2 years: due from 2032
@@ -92,3 +95,25 @@ def test_a_shorter_period_takes_effect_with_the_next_run():
 def _index(store: str) -> int:
     forecasts = retention_forecast()
     return next(i for i, f in enumerate(forecasts) if f.store == store)
+
+
+def test_a_withdrawal_goes_three_years_after_the_end_of_its_year():
+    """C.3's example: withdrawn on 10 May 2026, deleted from 1 January 2030. The withdrawal
+    ends the consent with the record itself, so the 2 years of a consent's lifetime do not
+    apply; a consent given the same day is kept until it may have run out."""
+    customer = make_customer("a", "Alpha GmbH")
+    installation, version = published(customer)
+    may_10 = datetime(2026, 5, 10, 9, tzinfo=UTC)
+    (withdrawal,) = make_records(installation, version, 1, at=may_10, action="withdraw")
+    (rejection,) = make_records(installation, version, 1, first=1, at=may_10, action="reject_all")
+    (accepted,) = make_records(installation, version, 1, first=2, at=may_10, action="accept_all")
+
+    with time_machine.travel(datetime(2029, 12, 31, 22, tzinfo=UTC), tick=False):
+        retention_run()
+    assert ConsentRecord.objects.count() == 3
+    with time_machine.travel(datetime(2030, 1, 1, 12, tzinfo=UTC), tick=False):
+        retention_run()
+    assert list(ConsentRecord.objects.values_list("pk", flat=True)) == [accepted.pk]
+    with time_machine.travel(datetime(2032, 1, 1, 12, tzinfo=UTC), tick=False):
+        retention_run()
+    assert not ConsentRecord.objects.exists()

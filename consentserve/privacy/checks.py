@@ -94,7 +94,8 @@ def _resolve(model, path: str):
     parts = path.split("__")
     for index, part in enumerate(parts):
         if current is None:
-            return None
+            last = index == len(parts) - 1
+            return field if last and field is not None and field.get_lookup(part) else None
         try:
             field = current._meta.pk if part == "pk" else current._meta.get_field(part)
         except FieldDoesNotExist:
@@ -112,6 +113,14 @@ def _retention_shape(model, store: Store) -> list[Error]:
         except LookupError as exc:
             errors.append(Error(f"trigger_all: {exc}", id="privacy.E009"))
     if store.duration_by:
+        for name in store.duration_by.ended_at_trigger:
+            if _resolve(model, name) is None:
+                errors.append(
+                    Error(
+                        f"register rule names unknown field {_label(model)}.{name}",
+                        id="privacy.E004",
+                    )
+                )
         years = _resolve(model, store.duration_by.years)
         if not isinstance(years, models.IntegerField) or "__" not in store.duration_by.years:
             errors.append(

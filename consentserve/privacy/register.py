@@ -179,6 +179,9 @@ class Store:
 class DurationBy:
     years: str  # lookup path from the row to a whole number of years
     plus: Duration
+    # Rows matching this filter take the years without `plus` (e.g. a withdrawal: the consent
+    # ended with the record itself, not up to its lifetime later).
+    ended_at_trigger: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -661,6 +664,9 @@ def _duration_by(value: Any, where: str) -> DurationBy | None:
     return DurationBy(
         years=_string(value, "years", f"{where}.duration_by"),
         plus=_duration(value.get("plus", "P0D"), f"{where}.duration_by.plus"),
+        ended_at_trigger=dict(
+            _mapping(value.get("ended_at_trigger") or {}, f"{where}.duration_by.ended_at_trigger")
+        ),
     )
 
 

@@ -57,31 +57,32 @@ class Rule:
             cutoff = new_year - timedelta(microseconds=1)
         return cutoff
 
-    def cutoffs(self, now: datetime) -> dict[int | None, datetime]:
-        """With a period set per row (`duration_by`): the cutoff for each number of years in
-        use, None for rows without one; otherwise {None: the one cutoff}."""
+    def periods(self, now: datetime) -> list[tuple[models.Q, datetime]]:
+        """Which rows are due up to which trigger time. With a period set per row
+        (`duration_by`): one pair per number of years in use, one more for its rows whose
+        consent ended at the trigger itself, and rows without years by the activity's period;
+        otherwise one pair for every row."""
         by = self.store.duration_by
         if by is None:
-            return {None: self.cutoff(now)}
+            return [(models.Q(), self.cutoff(now))]
         relation, _, name = by.years.rpartition("__")
         target = _related_model(self.model, relation)
         values = target._default_manager.exclude(**{f"{name}__isnull": True})
-        years = values.order_by().values_list(name, flat=True).distinct()
-        cutoffs = {y: self.cutoff(now, by.plus.plus_years(y)) for y in years}
-        cutoffs[None] = self.cutoff(now)
-        return cutoffs
+        periods = [(models.Q(**{f"{by.years}__isnull": True}), self.cutoff(now))]
+        for years in values.order_by().values_list(name, flat=True).distinct():
+            rows = models.Q(**{by.years: years})
+            periods.append((rows, self.cutoff(now, by.plus.plus_years(years))))
+            if by.ended_at_trigger:
+                ended = rows & models.Q(**by.ended_at_trigger)
+                periods.append((ended, self.cutoff(now, Duration.parse(f"P{years}Y"))))
+        return periods
 
     def condition(self, now: datetime) -> models.Q:
         """Rows of a plain trigger that are due at `now`, as a filter."""
-        store = self.store
-        by = store.duration_by
-        if by is None:
-            return models.Q(**{f"{store.trigger}__lte": self.cutoff(now)}, **store.filter)
         condition = models.Q(pk__in=[])
-        for years, cutoff in self.cutoffs(now).items():
-            period = {by.years: years} if years is not None else {f"{by.years}__isnull": True}
-            condition |= models.Q(**period, **{f"{store.trigger}__lte": cutoff})
-        return condition & models.Q(**store.filter)
+        for rows, cutoff in self.periods(now):
+            condition |= rows & models.Q(**{f"{self.store.trigger}__lte": cutoff})
+        return condition & models.Q(**self.store.filter)
 
     def due(self, now: datetime) -> models.QuerySet:
         manager = self.model._default_manager
@@ -211,7 +212,7 @@ def _drop_partitions(rule: Rule, *, now: datetime, held_pks: list) -> int:
         or model._meta.related_objects  # a DROP would bypass on_delete
     ):
         return 0
-    cutoffs = rule.cutoffs(now).values()
+    cutoffs = [cutoff for _, cutoff in rule.periods(now)]
     # Rows before the earliest cutoff are due whatever their own period; none after the latest.
     surely_due, maybe_due = min(cutoffs) + timedelta(microseconds=1), max(cutoffs)
     condition = rule.condition(now)
