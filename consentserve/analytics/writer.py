@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 
+from consentserve.core.group_writer import STOP, GroupWriterThread
+
 from .models import AnalyticsDaily, AnalyticsEvent, AnalyticsVisitor
 from .tally import Event, Seen, Tally
 from .visitors import salt_for, visitor_hash
@@ -27,7 +29,6 @@ from .visitors import salt_for, visitor_hash
 log = logging.getLogger(__name__)
 
 STORED, FAILED = "stored", "failed"
-_STOP = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +158,13 @@ def _remember(tally: Tally, events: list[Event]) -> None:
     )
 
 
-class Writer:
+class Writer(GroupWriterThread):
+    thread_name = "analytics-writer"
+
     def __init__(self, *, queue_size: int, group: int):
         self.queue_size = max(1, queue_size)
         self.group = max(1, group)
-        self._queue: queue.Queue = queue.Queue(maxsize=self.queue_size + 1)
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.stored = 0  # counters for tests and the benchmark
-        self.groups = 0
+        super().__init__(queue.Queue(maxsize=self.queue_size + 1))
 
     def submit(self, item: Incoming) -> asyncio.Future:
         """Queue `item`; the future completes with STORED or FAILED. Raises queue.Full."""
@@ -177,45 +176,16 @@ class Writer:
         self._queue.put_nowait((loop, future, item))
         return future
 
-    def _ensure_started(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="analytics-writer", daemon=True
-                )
-                self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then end the thread."""
-        thread = self._thread
-        if thread is None or not thread.is_alive():
-            return
-        self._queue.put(_STOP)
-        thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            while True:
-                first = self._queue.get()
-                if first is _STOP:
-                    return
-                batch, stop = [first], False
-                while len(batch) < self.group:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is _STOP:
-                        stop = True
-                        break
-                    batch.append(item)
-                self._write(batch)
-                if stop:
-                    return
-        finally:
-            connection.close()
+    def _fill(self, batch: list) -> bool:
+        while len(batch) < self.group:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if item is STOP:
+                return True
+            batch.append(item)
+        return False
 
     def _write(self, batch: list) -> None:
         try:

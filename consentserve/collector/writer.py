@@ -34,6 +34,8 @@ import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 
+from consentserve.core.group_writer import STOP, GroupWriterThread
+
 from .models import ConsentRecord
 from .rollups import RollupWriter
 
@@ -62,7 +64,6 @@ COLUMNS = (
 _CHOICES = COLUMNS.index("choices")
 _CLIENT_TIME = COLUMNS.index("client_time")
 _CREATED_AT = COLUMNS.index("created_at")
-_STOP = object()
 SQLITE_SYNC = ("FULL", "NORMAL", "EXTRA")
 # Rows stored between two WAL checkpoints on SQLite: about 800 WAL pages on the benchmark's
 # table, near SQLite's own default of 1000 pages; more where the unique key's index is large.
@@ -164,7 +165,9 @@ def _complete(items: list[tuple[asyncio.Future, str]]) -> None:
             future.set_result(outcome)
 
 
-class Writer:
+class Writer(GroupWriterThread):
+    thread_name = "consent-writer"
+
     def __init__(
         self, *, queue_size: int, group: int, wait_seconds: float, sqlite_sync: str = "FULL"
     ):
@@ -175,18 +178,14 @@ class Writer:
         self.wait = max(0.0, wait_seconds)
         self.queue_size = max(1, queue_size)
         # Gatherings handed over and not yet taken by the thread; the bound is kept in rows.
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        super().__init__(queue.SimpleQueue())
         self._queued = 0  # rows in the queue; changed under _lock, read without it
         self._gathering: dict[asyncio.AbstractEventLoop, Gathering] = {}
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
         self._sql: str | None = None
         self._group_sql: str | None = None
         self._rollups: RollupWriter | None = None
         self._adapt_datetime = None
         self._since_checkpoint = 0
-        self.stored = 0  # counters for tests and the benchmark
-        self.groups = 0
 
     # --- the event loop's side -------------------------------------------------------------
 
@@ -231,39 +230,7 @@ class Writer:
         self._queue.put(gathering)
         self._ensure_started()  # the thread may have been stopped since the first row
 
-    def _ensure_started(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="consent-writer", daemon=True
-                )
-                self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then end the thread."""
-        thread = self._thread
-        if thread is None or not thread.is_alive():
-            return
-        self._queue.put(_STOP)
-        thread.join(timeout)
-
     # --- the writer thread -----------------------------------------------------------------
-
-    def _run(self) -> None:
-        try:
-            while True:
-                first = self._queue.get()
-                if first is _STOP:
-                    return
-                batch = [first]
-                stop = self._fill(batch)
-                self._write(batch)
-                if stop:
-                    return
-        finally:
-            connection.close()
 
     def _fill(self, batch: list[Gathering]) -> bool:
         """Add what else is queued to `batch`, up to about a group; True when the stop mark
@@ -277,7 +244,7 @@ class Writer:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is _STOP:
+            if item is STOP:
                 stop = True
                 break
             batch.append(item)

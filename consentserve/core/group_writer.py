@@ -1,0 +1,62 @@
+"""The thread side of a group-commit writer (the consent collector's, the analytics ingest's):
+one thread per process, started on first use, that takes what is queued as a group, writes it
+on the thread's own database connection and ends, after writing what came before, when `stop`
+puts STOP into the queue. Subclasses say how a group is gathered (`_fill`) and written
+(`_write`); the event loop's side (queueing, futures, bounds) is theirs."""
+
+import threading
+
+from django.db import connection
+
+STOP = object()
+
+
+class GroupWriterThread:
+    thread_name = "group-writer"
+
+    def __init__(self, queue):
+        self._queue = queue
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.stored = 0  # counters for tests and the benchmarks
+        self.groups = 0
+
+    def _ensure_started(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name=self.thread_name, daemon=True
+                )
+                self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then end the thread."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._queue.put(STOP)
+        thread.join(timeout)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                first = self._queue.get()
+                if first is STOP:
+                    return
+                batch = [first]
+                stop = self._fill(batch)
+                self._write(batch)
+                if stop:
+                    return
+        finally:
+            connection.close()
+
+    def _fill(self, batch: list) -> bool:
+        """Add what is queued to `batch`, up to a group; True when STOP was met (everything
+        queued before it is in the batch)."""
+        raise NotImplementedError
+
+    def _write(self, batch: list) -> None:
+        raise NotImplementedError
