@@ -16,9 +16,9 @@ from consentserve.api import services as api_services
 from consentserve.api.models import ApiKey
 from consentserve.billing.invoicing import invoice_issue
 from consentserve.billing.models import Invoice, PlanChange, SepaMandate
-from consentserve.billing.months import month_start
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
+from consentserve.core.months import month_start
 from consentserve.installations import services as installation_services
 from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls

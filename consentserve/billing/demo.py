@@ -3,9 +3,10 @@ invoice of last month, so the portal's plan and invoice pages show something."""
 
 from django.utils import timezone
 
+from consentserve.core.months import month_previous
+
 from .invoicing import invoice_issue
 from .models import Invoice, Plan, PlanChange, Subscription
-from .months import month_previous
 from .plans import plans_seed
 
 

@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Membership, Organisation
 from consentserve.audit.chain import actor_of, record
+from consentserve.core.months import month_end, month_next, month_start
 from consentserve.privacy.legal_holds import hold_statutory
 
 from .errors import BillingError, ErrorCode
 from .models import Invoice, InvoiceLine, InvoiceSequence, SepaMandate
-from .months import month_end, month_next, month_start
 from .subscriptions import plan_for_month, subscription_for
 from .usage import usage_for_month
 

@@ -7,11 +7,12 @@ from datetime import date
 
 from django.utils import timezone
 
+from consentserve.core.months import month_previous
+
 from .documents import invoice_pdf
 from .invoicing import invoice_issue, organisations_to_bill
 from .mail import invoice_mail
 from .models import Invoice
-from .months import month_previous
 
 logger = logging.getLogger(__name__)
 

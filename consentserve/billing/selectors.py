@@ -6,9 +6,9 @@ from datetime import date
 from django.utils import timezone
 
 from consentserve.accounts.models import Organisation
+from consentserve.core.months import month_start
 
 from .models import Invoice, Plan, SepaMandate
-from .months import month_start
 from .subscriptions import plan_state, plans_available, subscription_for
 from .usage import Usage, usage_for_month
 

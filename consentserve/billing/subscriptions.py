@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from consentserve.accounts.models import Membership, Organisation
+from consentserve.core.months import month_end, month_next, month_start
 
 from .errors import BillingError, ErrorCode
 from .models import Plan, PlanChange, Subscription
-from .months import month_end, month_next, month_start
 
 logger = logging.getLogger(__name__)
 

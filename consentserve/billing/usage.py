@@ -9,9 +9,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from consentserve.collector.models import ConsentDailyStat
+from consentserve.core.months import month_end, month_next
 from consentserve.installations.models import Installation
-
-from .months import month_end, month_next
 
 
 @dataclass(frozen=True)

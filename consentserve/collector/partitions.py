@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
+from consentserve.core import months
+
 log = logging.getLogger(__name__)
 
 TABLE = "collector_consentrecord"
@@ -39,17 +41,14 @@ class Partition:
 
 
 def month_start(moment: datetime | date) -> date:
+    """The first day of the month of `moment`, a UTC month for a time."""
     if isinstance(moment, datetime):
-        moment = moment.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        moment = moment.astimezone(UTC).date()
+    return months.month_start(moment)
 
 
 def _bounds(month: date) -> tuple[datetime, datetime]:
-    following = _next_month(month)
+    following = months.month_next(month)
     return (
         datetime(month.year, month.month, 1, tzinfo=UTC),
         datetime(following.year, following.month, 1, tzinfo=UTC),
@@ -142,9 +141,9 @@ def partitions_ensure(
     has rows waiting in the DEFAULT partition; returns the names created."""
     if not is_partitioned(table, using):
         return []
-    months = [month_start(now or timezone.now())]
+    wanted = [month_start(now or timezone.now())]
     for _ in range(MONTHS_AHEAD):
-        months.append(_next_month(months[-1]))
+        wanted.append(months.month_next(wanted[-1]))
     connection = connections[using]
     with connection.cursor() as cursor:
         default = connection.ops.quote_name(f"{table}_default")
@@ -152,10 +151,10 @@ def partitions_ensure(
             "SELECT DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC')::date "  # noqa: S608
             f"FROM {default}"
         )
-        months += [month for (month,) in cursor.fetchall()]
+        wanted += [month for (month,) in cursor.fetchall()]
     created = [
         _partition_name(table, month)
-        for month in sorted(set(months))
+        for month in sorted(set(wanted))
         if partition_create(month, table, using)
     ]
     if created:

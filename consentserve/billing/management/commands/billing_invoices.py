@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consentserve.billing.months import month_parse
 from consentserve.billing.runs import invoices_run
+from consentserve.core.months import month_parse
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Calendar months, the unit of billing."""
+"""Calendar months: the unit of billing and of the consent records' partitions."""
 
 import calendar
 from datetime import date, timedelta
