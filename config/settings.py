@@ -5,6 +5,7 @@ DEBUG on) or `production` (refuses to start with insecure settings, see `_refuse
 Every variable is documented in docs/configuration.md.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -258,6 +259,14 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "consentserve.website.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# The Google Analytics 4 measurement ID ("G-…") of the website's own banner: when set, the banner
+# loads Google's tag after consent to it, the policy's section on Google Analytics describes it
+# and the CSP admits Google's hosts; empty (the default): the website loads nothing from Google.
+CONSENTSERVE_GA4_MEASUREMENT_ID = env.str("CONSENTSERVE_GA4_MEASUREMENT_ID", default="")
+if CONSENTSERVE_GA4_MEASUREMENT_ID and not re.fullmatch(
+    r"G-[A-Z0-9]{4,20}", CONSENTSERVE_GA4_MEASUREMENT_ID
+):
+    raise ImproperlyConfigured("CONSENTSERVE_GA4_MEASUREMENT_ID must look like G-ABC123XYZ")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -272,6 +281,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+if CONSENTSERVE_GA4_MEASUREMENT_ID:
+    # The hosts Google's tag loads from and reports to (its documented CSP); nothing is
+    # requested from them before the visitor consents.
+    _directives = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _directives["script-src"].append("https://*.googletagmanager.com")
+    for _directive in ("img-src", "connect-src"):
+        _directives[_directive] += [
+            "https://*.google-analytics.com",
+            "https://*.googletagmanager.com",
+        ]
+    _directives["connect-src"].append("https://*.analytics.google.com")
 
 # --- mail -----------------------------------------------------------------------------------
 # Mail goes to files under var/mail unless an SMTP server is configured.

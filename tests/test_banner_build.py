@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_banner_runtime import CONFIG
 
-from consentserve.banner.loader import script_json
+from consentserve.banner.loader import answer_body
 
 BANNER = Path(__file__).resolve().parent.parent / "consentserve" / "banner"
 BUNDLE = BANNER / "static" / "banner" / "banner.js"
@@ -28,10 +28,26 @@ def test_the_loader_answer_for_3_categories_and_4_services_stays_within_8_kb_gzi
     for service in config["services"]:
         if service["category"] == "preferences":
             service["category"] = "statistics"
-    answer = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};".encode() + BUNDLE.read_bytes()
+    answer = answer_body(config)
     size = len(gzip.compress(answer, compresslevel=9))
     print(f"loader answer: {len(answer)} B raw, {size} B gzip")
     assert size <= 8 * 1024
+
+
+def test_google_analytics_by_measurement_id_adds_little_and_only_where_configured():
+    config = copy.deepcopy(CONFIG)
+    config["services"][0]["id"] = "google-analytics-4"
+    plain = answer_body(config)
+    assert b"ga4.js" not in plain
+    config["services"][0]["measurement_id"] = "G-ABC1234"
+    with_ga4 = answer_body(config)
+    assert b"/static/banner/ga4.js" in with_ga4
+    added = len(gzip.compress(with_ga4, 9)) - len(gzip.compress(plain, 9))
+    print(f"measurement ID prologue: {added} B gzip")
+    assert 0 < added <= 300
+    # The add-on itself is fetched only after consent, together with Google's tag.
+    addon = BANNER / "static" / "banner" / "ga4.js"
+    assert len(gzip.compress(addon.read_bytes(), 9)) <= 1024
 
 
 def test_the_bundle_is_one_minified_file_without_a_source_map():

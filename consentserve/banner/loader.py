@@ -13,7 +13,13 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 
-from consentserve.installations.facade import newest_version_number, published_config_get
+from consentserve.installations.facade import (
+    measurement_ids,
+    newest_version_number,
+    published_config_get,
+)
+
+from . import gtag
 
 BUNDLE = Path(__file__).resolve().parent / "static" / "banner" / "banner.js"
 CONTENT_TYPE = "application/javascript; charset=utf-8"
@@ -30,9 +36,8 @@ _SCRIPT_UNSAFE = {
 
 
 @lru_cache(maxsize=1)
-def _bundle() -> tuple[bytes, str]:
-    data = BUNDLE.read_bytes()
-    return data, hashlib.sha256(data).hexdigest()
+def _bundle() -> bytes:
+    return BUNDLE.read_bytes()
 
 
 def script_json(document) -> str:
@@ -45,10 +50,18 @@ def _compiled(public_key: str, number: int) -> tuple[bytes, str] | None:
     published = published_config_get(public_key, number=number)
     if published is None:
         return None
-    bundle, bundle_hash = _bundle()
-    body = f"window.__CONSENTSERVE_CONFIG__={script_json(published.config)};\n".encode() + bundle
-    etag = hashlib.sha256(f"{published.sha256}:{bundle_hash}".encode()).hexdigest()[:32]
+    body = answer_body(published.config)
+    # Of the whole answer: the configuration, the runtime and the add-on's (hashed) address.
+    etag = hashlib.sha256(body).hexdigest()[:32]
     return body, f'"{etag}"'
+
+
+def answer_body(config: dict) -> bytes:
+    """What the loader answers for `config`: the configuration as a global, the Google Analytics
+    prologue where a service has a measurement ID, then the runtime."""
+    head = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};\n"
+    head += gtag.prologue(measurement_ids(config), script_json)
+    return head.encode() + _bundle()
 
 
 def _not_found() -> HttpResponse:

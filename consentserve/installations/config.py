@@ -68,6 +68,10 @@ SERVICE_KEYS = (
     "consent_mode",
     "transfer",
 )
+# The one catalog service the banner can load by itself, given its measurement ID: Google's tag
+# then waits for consent without the website having to block it (banner/gtag.py).
+GA4_SERVICE = "google-analytics-4"
+MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 MAX_LIFETIME_DAYS = 730
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -288,6 +292,16 @@ def draft_validate(draft: Any) -> list[Problem]:
     category_ids = _categories_validate(check, draft.get("categories", []))
     if "services" in draft:
         _services_validate(check, draft["services"], category_ids)
+        # Google's tag must find Consent Mode's defaults before it runs (T2).
+        if (
+            isinstance(options, dict)
+            and options.get("consent_mode") is False
+            and measurement_ids(draft)
+        ):
+            check.add(
+                "options.consent_mode",
+                _("must be on while the banner loads Google Analytics by its measurement ID"),
+            )
     texts = draft.get("texts")
     if "texts" in draft and check.obj(texts, "texts", keys=LANGUAGES):
         for lang, entries in texts.items():
@@ -349,8 +363,11 @@ def _services_validate(check: _Checker, services, category_ids: set[str]) -> Non
     ids: set[str] = set()
     for i, service in enumerate(services):
         path = f"services.{i}"
-        if not check.obj(service, path, keys=SERVICE_KEYS, required=SERVICE_KEYS):
+        keys = (*SERVICE_KEYS, "measurement_id")
+        if not check.obj(service, path, keys=keys, required=SERVICE_KEYS):
             continue
+        if "measurement_id" in service:
+            _measurement_id_validate(check, service, f"{path}.measurement_id")
         if check.ident(service.get("id"), f"{path}.id"):
             if service["id"] in ids:
                 check.add(f"{path}.id", _("is used by another service"))
@@ -374,6 +391,25 @@ def _services_validate(check: _Checker, services, category_ids: set[str]) -> Non
                     check.add(f"{path}.consent_mode.{j}", _("is not a Consent Mode signal"))
 
 
+def _measurement_id_validate(check: _Checker, service: dict, path: str) -> None:
+    if service.get("id") != GA4_SERVICE:
+        check.add(path, _("only Google Analytics 4 takes a measurement ID"))
+    elif not (
+        isinstance(service["measurement_id"], str)
+        and MEASUREMENT_ID.match(service["measurement_id"])
+    ):
+        check.add(path, _("must be a measurement ID such as G-ABC123XYZ"))
+
+
+def measurement_ids(draft_or_config: dict) -> dict[str, str]:
+    """Service id -> measurement ID of the services the banner loads by itself."""
+    return {
+        service["id"]: service["measurement_id"]
+        for service in draft_or_config.get("services") or ()
+        if isinstance(service, dict) and service.get("measurement_id")
+    }
+
+
 def _storage_item_validate(check: _Checker, item, path: str) -> None:
     keys = ("name", "pattern", "lifetime")
     if not check.obj(item, path, keys=keys, required=keys):
@@ -384,6 +420,14 @@ def _storage_item_validate(check: _Checker, item, path: str) -> None:
         check.flag(item["pattern"], f"{path}.pattern")
     if "lifetime" in item:
         check.translated(item["lifetime"], f"{path}.lifetime")
+
+
+def _service_config(service: dict) -> dict:
+    config = {key: service[key] for key in SERVICE_KEYS}
+    # Only where set, so that the documents of services without one stay as they were.
+    if service.get("measurement_id"):
+        config["measurement_id"] = service["measurement_id"]
+    return config
 
 
 def compile_config(installation, version: int) -> dict:
@@ -414,7 +458,7 @@ def compile_config(installation, version: int) -> dict:
             }
             for category in draft["categories"]
         ],
-        "services": [{key: service[key] for key in SERVICE_KEYS} for service in draft["services"]],
+        "services": [_service_config(service) for service in draft["services"]],
         "texts": {
             lang: {
                 text_key: draft["texts"].get(lang, {}).get(text_key, "") for text_key in TEXT_KEYS

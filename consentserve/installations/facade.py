@@ -3,10 +3,17 @@ configurations by public key, and the origin check. Nothing here exposes a draft
 
 from dataclasses import dataclass
 
+from .config import measurement_ids
 from .domains import origin_allowed
 from .models import PublishedVersion
 
-__all__ = ["PublishedConfig", "newest_version_number", "origin_allowed", "published_config_get"]
+__all__ = [
+    "PublishedConfig",
+    "measurement_ids",
+    "newest_version_number",
+    "origin_allowed",
+    "published_config_get",
+]
 
 
 @dataclass(frozen=True)
