@@ -7,6 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
+from consentserve.analytics.models import AnalyticsDaily, AnalyticsEvent
+from consentserve.analytics.rebuild import rollups_rebuild
+from consentserve.installations.models import Installation
 from consentserve.privacy import tasks
 from consentserve.privacy.models import AccessLogEntry, PolicyVersion, RetentionRun
 from consentserve.website.models import QuoteRequest
@@ -27,6 +30,23 @@ def test_demo_data_is_realistic_and_idempotent():
     assert PolicyVersion.objects.count() == 1
     call_command("demo_data")
     assert (QuoteRequest.objects.count(), AccessLogEntry.objects.count()) == counts
+
+
+def test_demo_analytics_fill_both_dashboards_with_consistent_roll_ups():
+    call_command("demo_data")
+    shop = Installation.objects.get(name="Beispiel Shop")
+    assert shop.analytics_enabled
+    for installation in (shop, Installation.objects.get(public_key="consentserve")):
+        events = AnalyticsEvent.objects.filter(installation=installation)
+        assert events.count() > 1000
+        assert AnalyticsDaily.objects.filter(installation=installation, dimension="page").exists()
+    # Counted as the writer would: a rebuild from the events finds nothing to change.
+    days, differed = rollups_rebuild(check=True)
+    assert days >= 59
+    assert differed == 0
+    events = AnalyticsEvent.objects.count()
+    call_command("demo_data")
+    assert AnalyticsEvent.objects.count() == events
 
 
 def test_retention_is_scheduled_hourly_r_e_1():

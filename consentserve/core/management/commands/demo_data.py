@@ -11,10 +11,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from consentserve.accounts.demo import DEMO_OWNER, demo_customer_create
 from consentserve.accounts.models import Membership
+from consentserve.analytics.demo import demo_events_create
 from consentserve.billing.demo import demo_billing_create
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
@@ -29,6 +31,7 @@ from consentserve.privacy.policy import policy_publish
 from consentserve.website.models import QuoteRequest
 
 DEMO_ADMIN = ("admin@example.com", "consentserve-demo")
+SHOP_PATHS = ["/", "/produkte/", "/produkte/sommerkleid/", "/warenkorb/", "/kontakt/"]
 
 QUOTES = [
     (
@@ -87,6 +90,16 @@ REFERRERS = ["", "", "https://www.example.com/search?q=consent+banner", "https:/
 ADDRESSES = ["192.0.2.{}", "198.51.100.{}", "203.0.113.{}", "2001:db8:{}::1"]
 
 
+def _website_paths() -> list[str]:
+    """The website's pages in German, the home page first, then a few in English."""
+    names = ["home", "features", "pricing", "quote", "privacy", "imprint"]
+    paths = []
+    for language, count in (("de", len(names)), ("en", 3)):
+        with translation.override(language):
+            paths += [reverse(f"website:{name}") for name in names[:count]]
+    return paths
+
+
 class Command(BaseCommand):
     help = "Load the demo data (idempotent)."
 
@@ -102,16 +115,27 @@ class Command(BaseCommand):
             invoice = self._invoice()
         policy, _created = policy_publish()  # the current rendering, unless it is published
         banner = "no operator banner"
+        views = self._shop_analytics()
         if settings.CONSENTSERVE_OPERATOR_INSTALLATION:
             installation, version, _published = operator_banner_ensure()
             banner = f"operator banner {installation.public_key!r} v{version.number}"
+            if settings.CONSENTSERVE_ANALYTICS_OPERATOR:
+                views += demo_events_create(installation, _website_paths(), per_day=90, seed=5)
         self.stdout.write(
             f"Demo data ready: {quotes} quote requests, {hits} access-log entries, "
-            f"{decisions} consent records of the demo customer's shop, "
+            f"{decisions} consent records of the demo customer's shop, {views} analytics events, "
             f"privacy policy v{policy.number}, {banner}, invoice {invoice}.\n"
             f"Back office: http://127.0.0.1:8000/backoffice/  e-mail {DEMO_ADMIN[0]!r} "
             f"password {DEMO_ADMIN[1]!r}\n{customer_logins}"
         )
+
+    def _shop_analytics(self) -> int:
+        """The demo shop measures its audience with the same analytics as the website."""
+        shop = Installation.objects.get(
+            organisation__memberships__user__email=DEMO_OWNER["email"], name="Beispiel Shop"
+        )
+        Installation.objects.filter(pk=shop.pk).update(analytics_enabled=True)
+        return demo_events_create(shop, SHOP_PATHS)
 
     def _admin(self):
         user_model = get_user_model()
