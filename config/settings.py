@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "consentserve.analytics",
     "consentserve.api",
     "consentserve.audit",
+    "consentserve.banner",
     "consentserve.core",
     "consentserve.billing",
     "consentserve.collector",
@@ -94,7 +95,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "consentserve.core.csp.CSPMiddleware",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -261,12 +262,14 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # The Google Analytics 4 measurement ID ("G-…") of the website's own banner: when set, the banner
 # loads Google's tag after consent to it, the policy's section on Google Analytics describes it
-# and the CSP admits Google's hosts; empty (the default): the website loads nothing from Google.
+# and the CSP admits Google's hosts (core/csp.py); empty (the default): the website loads
+# nothing from Google.
 CONSENTSERVE_GA4_MEASUREMENT_ID = env.str("CONSENTSERVE_GA4_MEASUREMENT_ID", default="")
 if CONSENTSERVE_GA4_MEASUREMENT_ID and not re.fullmatch(
     r"G-[A-Z0-9]{4,20}", CONSENTSERVE_GA4_MEASUREMENT_ID
 ):
     raise ImproperlyConfigured("CONSENTSERVE_GA4_MEASUREMENT_ID must look like G-ABC123XYZ")
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -281,17 +284,6 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-if CONSENTSERVE_GA4_MEASUREMENT_ID:
-    # The hosts Google's tag loads from and reports to (its documented CSP); nothing is
-    # requested from them before the visitor consents.
-    _directives = CONTENT_SECURITY_POLICY["DIRECTIVES"]
-    _directives["script-src"].append("https://*.googletagmanager.com")
-    for _directive in ("img-src", "connect-src"):
-        _directives[_directive] += [
-            "https://*.google-analytics.com",
-            "https://*.googletagmanager.com",
-        ]
-    _directives["connect-src"].append("https://*.analytics.google.com")
 
 # --- mail -----------------------------------------------------------------------------------
 # Mail goes to files under var/mail unless an SMTP server is configured.
