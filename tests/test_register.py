@@ -1,12 +1,13 @@
 """R-REG-1: the register of processing activities loads, is complete, and rejects broken entries
 with messages that name the place."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import yaml
 from django.conf import settings
 
+from consentserve.privacy import checks
 from consentserve.privacy.register import (
     REGISTER_PATH,
     Duration,
@@ -311,3 +312,83 @@ def test_rejects_an_incomplete_rights_catalogue_defect_4():
     data = _data()
     data["rights"] = [r for r in data["rights"] if r["id"] != "20"]
     _rejects(data, "rights: needs exactly the rights")
+
+
+# --- in_use_if: an activity that takes place only while a setting is non-empty -----------------
+
+
+def test_rejects_in_use_if_without_otherwise_text():
+    data = _data()
+    del _activity(data, "web-analytics")["in_use_if"]["otherwise"]
+    _rejects(data, r"activity web-analytics\.in_use_if: needs exactly setting and otherwise")
+
+
+def test_rejects_in_use_if_with_an_unknown_key():
+    data = _data()
+    _activity(data, "web-analytics")["in_use_if"]["unless"] = "DEBUG"
+    _rejects(data, r"activity web-analytics\.in_use_if: needs exactly setting and otherwise")
+
+
+def test_rejects_in_use_if_that_is_not_a_mapping():
+    data = _data()
+    _activity(data, "web-analytics")["in_use_if"] = "CONSENTSERVE_GA4_MEASUREMENT_ID"
+    _rejects(data, r"activity web-analytics\.in_use_if: needs a mapping")
+
+
+@pytest.mark.parametrize("setting", ["consentserve_ga4", "", 42, "GA4-ID"])
+def test_rejects_in_use_if_without_a_setting_name(setting):
+    data = _data()
+    _activity(data, "web-analytics")["in_use_if"]["setting"] = setting
+    _rejects(data, r"activity web-analytics\.in_use_if\.setting: needs the name of a Django")
+
+
+def test_rejects_in_use_if_otherwise_without_english():
+    data = _data()
+    del _activity(data, "web-analytics")["in_use_if"]["otherwise"]["en"]
+    _rejects(data, r"activity web-analytics\.in_use_if\.otherwise: the English text \(en\)")
+
+
+def test_rejects_in_use_if_on_an_activity_with_stores():
+    data = _data()
+    _activity(data, "access-logs")["in_use_if"] = _activity(data, "web-analytics")["in_use_if"]
+    _rejects(data, "activity access-logs: an activity with in_use_if cannot have stores")
+
+
+def test_the_check_rejects_an_unknown_in_use_if_setting(monkeypatch):
+    data = _data()
+    _activity(data, "web-analytics")["in_use_if"]["setting"] = "CONSENTSERVE_GA4_MEASURMENT_ID"
+    register = _parse(data)
+    monkeypatch.setattr(checks, "get_register", lambda: register)
+    (error,) = checks.register_settings_exist()
+    assert error.id == "privacy.E010"
+    assert "CONSENTSERVE_GA4_MEASURMENT_ID" in error.msg
+    monkeypatch.undo()
+    assert checks.register_settings_exist() == []
+
+
+# --- dpf_checked: when a recipient's DPF certification was last checked (R-C2-4) -------------
+
+
+def _google(data: dict) -> dict:
+    return next(r for r in data["recipients"] if r["id"] == "google")
+
+
+def test_rejects_a_dpf_transfer_without_the_date_of_its_check_r_c2_4():
+    data = _data()
+    del _google(data)["dpf_checked"]
+    _rejects(
+        data, "recipient google: a transfer under the Data Privacy Framework needs dpf_checked"
+    )
+
+
+@pytest.mark.parametrize("value", ["25.11.2026", "2026-11-25", datetime(2026, 11, 25, tzinfo=UTC)])
+def test_rejects_a_dpf_check_that_is_not_a_date_r_c2_4(value):
+    data = _data()
+    _google(data)["dpf_checked"] = value
+    _rejects(data, r"recipient google\.dpf_checked: needs a date like 2026-11-25")
+
+
+def test_rejects_a_dpf_check_for_a_recipient_without_a_dpf_transfer_r_c2_4():
+    data = _data()
+    next(r for r in data["recipients"] if r["id"] == "hosting")["dpf_checked"] = date(2026, 11, 25)
+    _rejects(data, r"recipient hosting\.dpf_checked: only for a transfer to the US under the")

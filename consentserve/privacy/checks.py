@@ -5,17 +5,28 @@ any other model must be listed under `non_personal` with the reason. A store tha
 data must say how its rows belong to a person (`subject`), so that access, restriction and
 erasure reach them. Adding a model or a column without describing it fails `manage.py check`,
 and so CI.
+
+Under `check --deploy` only: a recipient we transfer to under the EU-US Data Privacy Framework
+whose entry on the DPF List was last checked more than DPF_RECHECK_DAYS ago is a warning, so that
+each release re-checks the certification (R-C2-4).
 """
 
+from datetime import date
+
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 
 from .engine.adapters import adapter_names
-from .register import RegisterError, Store, get_register
+from .register import RegisterError, Store, get_register, recipients_in_use
 from .retention import split_to_many
+
+DPF_RECHECK_DAYS = 183  # about half a year, so at least every second release re-checks
+DPF_LIST_URL = "https://www.dataprivacyframework.gov/list"
 
 
 def _label(model) -> str:
@@ -86,6 +97,60 @@ def register_describes_every_model(app_configs=None, **kwargs):
             Error(f"register names a model that does not exist: {stale}", id="privacy.E005")
         )
     return errors
+
+
+@register(Tags.models)
+def register_settings_exist(app_configs=None, **kwargs):
+    """A misspelt `in_use_if` setting would keep its activity out of the policy for good."""
+    try:
+        reg = get_register()
+    except RegisterError:
+        return []  # reported by register_describes_every_model
+    return [
+        Error(
+            f"activity {activity.id}: in_use_if names the setting "
+            f"{activity.in_use_if.setting}, which does not exist",
+            hint="Name a setting of config/settings.py.",
+            id="privacy.E010",
+        )
+        for activity in reg.activities
+        if activity.in_use_if and not hasattr(settings, activity.in_use_if.setting)
+    ]
+
+
+@register("privacy", deploy=True)
+def dpf_certifications_rechecked(app_configs=None, **kwargs):
+    return dpf_recheck_warnings(timezone.localdate())
+
+
+def dpf_recheck_warnings(today: date) -> list[Warning]:
+    """A warning per recipient in use whose DPF List entry was checked too long ago. A recipient
+    no activity in use refers to receives nothing, so its certification does not matter now."""
+    try:
+        reg = get_register()
+    except RegisterError:
+        return []
+    warnings = []
+    for recipient in recipients_in_use(reg):
+        checked = recipient.dpf_checked
+        if checked is None:
+            continue
+        age = (today - checked).days
+        if 0 <= age <= DPF_RECHECK_DAYS:
+            continue
+        when = f"{age} days ago" if age > 0 else "a date in the future"
+        warnings.append(
+            Warning(
+                f"recipient {recipient.id} ({recipient.name.en}): the Data Privacy Framework "
+                f"certification its transfer rests on was last checked on "
+                f"{checked.isoformat()}, {when}",
+                hint=f"Check that the US company named in its transfer is still listed as active "
+                f"on {DPF_LIST_URL}, then set dpf_checked of recipient {recipient.id} in "
+                "privacy/register/activities.yaml to the date of the check.",
+                id="privacy.W001",
+            )
+        )
+    return warnings
 
 
 def _resolve(model, path: str):

@@ -4,6 +4,11 @@ published as immutable, dated, hashed versions (R-REG-4).
 Every sentence of the policy comes from the register as a {de, en} pair; the templates add only
 headings and labels from the privacy app's message catalogue. Register texts reach the templates
 as plain strings, so autoescaping covers them like any other variable.
+
+The rendering follows the settings of the moment: an activity that is not in use (`in_use_if`)
+keeps its number and heading but says only its `otherwise` text, and recipients only it refers to
+are left out. A published version is the rendering under the settings at the time it was
+published, so a changed setting gives a new version on the next publish.
 """
 
 import hashlib
@@ -34,6 +39,8 @@ from .register import (
     StatutoryPeriod,
     Text,
     get_register,
+    in_use,
+    recipients_in_use,
 )
 
 _UNITS: tuple[tuple[str, Callable[[int], str]], ...] = (
@@ -88,7 +95,9 @@ class RegisterView:
 
     def item(self, item: Item) -> dict[str, Any]:
         if item.kind == "activity":
-            return {"kind": "activity", "activity": self.activity(self.reg.activity(item.name))}
+            activity = self.reg.activity(item.name)
+            shaped = self.activity(activity) if in_use(activity) else self.not_in_use(activity)
+            return {"kind": "activity", "activity": shaped}
         if item.kind == "block":
             return {"kind": "block", "template": f"privacy/blocks/{item.name}.html"}
         return {
@@ -105,6 +114,7 @@ class RegisterView:
             "id": activity.id,
             "number": activity.section,
             "name": say(activity.name),
+            "in_use": True,
             "description": [say(t) for t in activity.description],
             "cookies": [self.cookie(c, activity) for c in activity.cookies],
             "data": [say(t) for t in activity.data_categories],
@@ -131,6 +141,16 @@ class RegisterView:
                 say(r.assess) for r in self.reg.rights if activity.rights[r.id] == "assess"
             ],
             "rights_note": say(activity.rights_note),
+        }
+
+    def not_in_use(self, activity: Activity) -> dict[str, Any]:
+        """An activity switched off by its setting: its place in the policy and why it is empty."""
+        return {
+            "id": activity.id,
+            "number": activity.section,
+            "name": self.say(activity.name),
+            "in_use": False,
+            "otherwise": self.say(activity.in_use_if.otherwise),
         }
 
     def citation(self, citation: Citation) -> dict[str, str]:
@@ -198,7 +218,7 @@ class RegisterView:
         return {
             "controller": self.organisation(reg.controller),
             "dpo": self.organisation(reg.dpo) if reg.dpo else None,
-            "recipients": [self.recipient(r) for r in reg.recipients],
+            "recipients": [self.recipient(r) for r in recipients_in_use(reg)],
             "statutory_periods": [self.period(p) for p in reg.statutory_periods],
             "rights": [self.right(r) for r in reg.rights],
             "complaint": {

@@ -5,6 +5,12 @@ It lists every activity, internal ones too, with what Art. 30(1)(a)–(g) asks: 
 its contacts, purposes, categories of data subjects and of personal data, recipients, transfers
 to third countries with their safeguards, the periods for erasure and the security measures. The
 stores (models) of each activity are listed as well, so the record names where the data live.
+
+An activity that is not in use under the current settings (`in_use_if`) stays in the record in
+full, marked as not in use with the setting that starts it: the record is the controller's own
+documentation, and keeping the entry shows the supervisory authority what is prepared and what
+would switch it on, while the mark keeps it from being read as processing that takes place. (The
+public policy, in contrast, shows only the `otherwise` text; the Art. 15 report leaves it out.)
 """
 
 import json
@@ -15,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .policy import RegisterView
-from .register import Register, get_register
+from .register import Register, get_register, in_use
 
 
 def processing_record(language: str, *, now: datetime | None = None) -> dict[str, Any]:
@@ -41,6 +47,10 @@ def _activity(reg: Register, view: RegisterView, activity) -> dict[str, Any]:
         "id": activity.id,
         "name": shaped["name"],
         "internal": activity.internal,
+        "in_use": in_use(activity),
+        # Why it is not in use and what starts it, for an activity not in use; else empty.
+        "not_in_use": "" if in_use(activity) else view.say(activity.in_use_if.otherwise),
+        "in_use_if_setting": activity.in_use_if.setting if activity.in_use_if else "",
         "purposes": shaped["purposes"],
         "legal_bases": shaped["bases"],
         "data_subjects": shaped["subjects"],

@@ -9,6 +9,11 @@ Besides checking shapes, validation encodes legal rules that the seed policy got
 they cannot come back through an edit of the data: processing on Art. 6(1)(e)/(f) can be objected
 to (Art. 21(1)); withdrawal (Art. 7(3)) applies exactly where consent is a basis; device storage
 that needs consent under § 25(1) TDDDG rests on Art. 6(1)(a).
+
+The register itself does not depend on settings (it is parsed once and cached). An activity may
+be in use only while a Django setting is non-empty (`in_use_if`); `in_use()` and
+`recipients_in_use()` read the setting on every call, so a changed setting (and
+`override_settings` in tests) takes effect at once.
 """
 
 import calendar
@@ -16,13 +21,14 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from string import ascii_uppercase
 from typing import Any
 
 import yaml
+from django.conf import settings
 
 REGISTER_PATH = Path(__file__).with_name("register") / "activities.yaml"
 
@@ -43,6 +49,8 @@ ROLES = {"processor", "controller"}
 BLOCKS = {"controller", "recipients", "statutory_periods", "rights", "complaint", "privacy_contact"}
 _SLUG = re.compile(r"[a-z0-9-]+")
 _REF = re.compile(r"\[\[([^\]]*)\]\]")
+_DPF = "Data Privacy Framework"
+_SETTING = re.compile(r"[A-Z][A-Z0-9_]*")
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?)?$")
 
 
@@ -210,6 +218,15 @@ class Basis:
 
 
 @dataclass(frozen=True)
+class InUseIf:
+    """The activity takes place only while the Django setting `setting` is non-empty; until then
+    the policy keeps its section but says only `otherwise` (e.g. that the service is not used)."""
+
+    setting: str
+    otherwise: Text
+
+
+@dataclass(frozen=True)
 class Activity:
     id: str
     section: str  # "B.1": the place in the policy, checked against the order of policy.chapters
@@ -232,6 +249,7 @@ class Activity:
     stores: tuple[Store, ...]
     cookies: tuple[Cookie, ...]
     source: Text  # where the data come from (Art. 14(2)(f), Art. 15(1)(g))
+    in_use_if: InUseIf | None = None
 
     @property
     def bases(self) -> tuple[Basis, ...]:
@@ -278,6 +296,9 @@ class Recipient:
     location: Text
     third_countries: tuple[str, ...]
     transfer: Text | None  # the transfer mechanism (Chapter V GDPR) for the third countries
+    # When the recipient's entry on the Data Privacy Framework List was last checked; set exactly
+    # when the transfer rests on the EU-US Data Privacy Framework (R-C2-4, checks.py).
+    dpf_checked: date | None = None
 
 
 @dataclass(frozen=True)
@@ -528,6 +549,7 @@ def _recipient(value: Any, where: str) -> Recipient:
     third_countries = tuple(value.get("third_countries") or ())
     if third_countries and not value.get("transfer"):
         raise RegisterError(f"{where}: third_countries need the transfer mechanism (transfer)")
+    transfer = _optional_text(value.get("transfer"), f"{where}.transfer")
     return Recipient(
         id=rid,
         name=_name(value.get("name"), f"{where}.name"),
@@ -536,8 +558,33 @@ def _recipient(value: Any, where: str) -> Recipient:
         dpa=_optional_text(value.get("dpa"), f"{where}.dpa"),
         location=_text(value.get("location"), f"{where}.location"),
         third_countries=third_countries,
-        transfer=_optional_text(value.get("transfer"), f"{where}.transfer"),
+        transfer=transfer,
+        dpf_checked=_dpf_checked(value.get("dpf_checked"), where, third_countries, transfer),
     )
+
+
+def _dpf_checked(
+    value: Any, where: str, third_countries: tuple[str, ...], transfer: Text | None
+) -> date | None:
+    """The date of the last check of the DPF List, which a transfer under the DPF needs (so that
+    each release can re-check it, R-C2-4) and any other recipient must not claim."""
+    on_dpf = transfer is not None and _DPF in transfer.en
+    if value is None:
+        if on_dpf:
+            raise RegisterError(
+                f"{where}: a transfer under the {_DPF} needs dpf_checked, the date its entry "
+                "on the Data Privacy Framework List was last checked"
+            )
+        return None
+    # YAML reads 2026-11-25 as a date; anything else (a datetime, a string) is a typo.
+    if type(value) is not date:
+        raise RegisterError(f"{where}.dpf_checked: needs a date like 2026-11-25, not {value!r}")
+    if not on_dpf or "US" not in third_countries:
+        raise RegisterError(
+            f"{where}.dpf_checked: only for a transfer to the US under the {_DPF} "
+            "(third_countries [US] and a transfer text that names it)"
+        )
+    return value
 
 
 def _unique(ids: list[str], what: str) -> None:
@@ -757,6 +804,14 @@ def _activity(entry: Any, catalogue: _Catalogue) -> Activity:
         _cookie(c, f"{where}.cookies[{i}]", recipients)
         for i, c in enumerate(entry.get("cookies") or [])
     )
+    stores = _stores(entry.get("stores"), where, retention)
+    in_use_if = _in_use_if(entry.get("in_use_if"), where)
+    if in_use_if and stores:
+        # Switched off, the activity would vanish from the policy while its rows stay kept.
+        raise RegisterError(
+            f"{where}: an activity with in_use_if cannot have stores: data it kept would "
+            "remain while the policy says the activity is not in use"
+        )
     if any(c.tdddg == "consent" for c in cookies) and "6(1)(a)" not in articles:
         raise RegisterError(
             f"{where}: cookies that need consent under § 25(1) TDDDG need consent "
@@ -781,9 +836,26 @@ def _activity(entry: Any, catalogue: _Catalogue) -> Activity:
         hold_types=holds,
         rights=_rights(entry.get("rights"), where, articles, catalogue),
         rights_note=_optional_text(entry.get("rights_note"), f"{where}.rights_note"),
-        stores=_stores(entry.get("stores"), where, retention),
+        stores=stores,
         cookies=cookies,
         source=_text(entry.get("source"), f"{where}.source"),
+        in_use_if=in_use_if,
+    )
+
+
+def _in_use_if(value: Any, where: str) -> InUseIf | None:
+    if value is None:
+        return None
+    value = _mapping(value, f"{where}.in_use_if")
+    if set(value) != {"setting", "otherwise"}:
+        raise RegisterError(f"{where}.in_use_if: needs exactly setting and otherwise")
+    setting = value["setting"]
+    if not isinstance(setting, str) or not _SETTING.fullmatch(setting):
+        raise RegisterError(
+            f"{where}.in_use_if.setting: needs the name of a Django setting, not {setting!r}"
+        )
+    return InUseIf(
+        setting=setting, otherwise=_text(value["otherwise"], f"{where}.in_use_if.otherwise")
     )
 
 
@@ -949,3 +1021,24 @@ def parse_register(text: str) -> Register:
 @cache
 def get_register() -> Register:
     return parse_register(REGISTER_PATH.read_text(encoding="utf-8"))
+
+
+# --- what is in use under the current settings --------------------------------------------------
+
+
+def in_use(activity: Activity) -> bool:
+    """Whether the activity takes place now: always, unless its `in_use_if` setting is empty.
+    Read on every call, never cached, so that a changed setting takes effect at once."""
+    if activity.in_use_if is None:
+        return True
+    return bool(getattr(settings, activity.in_use_if.setting, None))
+
+
+def recipients_in_use(register: Register) -> tuple[Recipient, ...]:
+    """The recipients, without those that only activities not in use refer to (a recipient no
+    activity refers to, such as one named in a text, stays)."""
+    referenced: dict[str, bool] = {}
+    for activity in register.activities:
+        for rid in activity.recipients:
+            referenced[rid] = referenced.get(rid, False) or in_use(activity)
+    return tuple(r for r in register.recipients if referenced.get(r.id, True))

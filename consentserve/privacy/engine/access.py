@@ -3,7 +3,8 @@
 The report holds, per activity of the register, the subject's rows of every store together with
 the purposes, legal bases, recipients, retention, source and rights (R-F-15); it is rendered as
 JSON or as a ZIP of CSV files with a field dictionary (R-F-20). Secrets (password hashes, MFA
-secrets, session data) are named, never copied.
+secrets, session data) are named, never copied. An activity that is not in use under the current
+settings (`in_use_if`; it has no stores) is not mentioned: it processes nothing about anyone.
 """
 
 import csv
@@ -19,7 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from ..register import Activity, Register, get_register
+from ..register import Activity, Register, get_register, in_use
 from .adapters import StoreAdapter, adapters, is_secret, unlinked_stores
 from .subject import Subject
 
@@ -106,7 +107,9 @@ def access_report(subject: Subject, *, language: str | None = None) -> AccessRep
     linked = set(by_activity)
     unlinked_ids = [a.id for a, _s in unlinked_stores() if a.id not in linked]
     unlinked_ids += [
-        a.id for a in reg.activities if not a.internal and not a.stores and a.id not in linked
+        a.id
+        for a in reg.activities
+        if not a.internal and not a.stores and a.id not in linked and in_use(a)
     ]
     say = _say(reg, language)
     return AccessReport(
