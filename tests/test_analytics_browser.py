@@ -63,7 +63,8 @@ def test_rejected_or_ignored_no_request_no_storage_r_c2_1(website, page, choice)
     dialog = page.get_by_role("dialog")
     dialog.wait_for()
     # The tracker is on the page, blocked.
-    assert page.locator('script[type="text/plain"][data-consent="statistics"]').count() == 1
+    tag = 'script[type="text/plain"][data-consent="consentserve-analytics"]'
+    assert page.locator(tag).count() == 1
     if choice:
         dialog.get_by_role("button", name=choice).click()
         dialog.wait_for(state="hidden")

@@ -288,16 +288,28 @@ Installation.objects.filter(pk=shop.pk).update(analytics_enabled={on})
 """
 
 
+# Google Analytics 4 and CONSENTserve Analytics side by side in the category statistics.
+SERVICES_SETUP = """
+from consentserve.installations.catalog import catalog_get, catalog_service_to_config
+from consentserve.installations.models import Installation
+shop = Installation.objects.get(name="Shop")
+draft = shop.draft
+for service_id in ("google-analytics-4", "consentserve-analytics"):
+    draft["services"].append(catalog_service_to_config(catalog_get().get(service_id)))
+Installation.objects.filter(pk=shop.pk).update(draft=draft)
+"""
+
+
 class CustomerSite:
     """The customer's own page on another origin (http://localhost:PORT), with the banner's
     embed line and the tracker tag as the installation page shows them."""
 
-    def __init__(self, root, server):
+    def __init__(self, root, server, consent="statistics"):
         base = f"http://127.0.0.1:{server.port}"
         html = (
             '<!doctype html><html lang="en"><head><title>Shop</title>'
             f'<script src="{base}/c/{server.key}.js" async></script>'
-            f'<script type="text/plain" data-consent="statistics" data-key="{server.key}" '
+            f'<script type="text/plain" data-consent="{consent}" data-key="{server.key}" '
             f'src="{base}/static/analytics/tracker.js"></script>'
             "</head><body><p>Shop</p></body></html>"
         )
@@ -318,11 +330,15 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def customer_website(tmp_path, on: bool):
-    server = CollectorServer(tmp_path, ["manage", "shell", "-c", CUSTOMER_SETUP.format(on=on)])
+def customer_website(tmp_path, on: bool, *, services=False):
+    setup = CUSTOMER_SETUP.format(on=on)
+    if services:
+        setup = SERVICES_SETUP + setup
+    server = CollectorServer(tmp_path, ["manage", "shell", "-c", setup])
     root = tmp_path / "site"
     root.mkdir()
-    return server, CustomerSite(root, server)
+    consent = "consentserve-analytics" if services else "statistics"
+    return server, CustomerSite(root, server, consent)
 
 
 def stored_paths(server) -> list[tuple]:
@@ -370,6 +386,59 @@ def test_a_customers_site_counts_after_consent_only_while_switched_on(tmp_path, 
             assert answers
             assert set(answers) == {404}, answers
             assert stored_paths(server) == []
+    finally:
+        site.stop()
+        server.stop()
+
+
+@pytest.mark.browser
+def test_consent_to_google_analytics_alone_does_not_run_the_tracker(tmp_path, page):
+    """With GA4 and CONSENTserve Analytics in statistics, consenting to GA4 grants the category
+    but the tracker's tag names its own service: no event until that service is granted, and
+    none after it is taken back while GA4 (and so the category) stays granted."""
+    server, site = customer_website(tmp_path, True, services=True)
+    try:
+        answers = []
+        page.on("response", lambda r: answers.append(r.status) if "/a/" in r.url else None)
+        page.goto(site.url)
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("button", name="Settings").click()
+        page.get_by_role("switch", name="Google Analytics 4", exact=True).check()
+        assert page.get_by_role("switch", name="Statistics", exact=True).is_checked()
+        assert not page.get_by_role(
+            "switch", name="CONSENTserve Analytics", exact=True
+        ).is_checked()
+        page.get_by_role("button", name="Save selection").click()
+        dialog.wait_for(state="hidden")
+        consent = page.evaluate("CONSENTserve.getConsent()")
+        assert consent["categories"]["statistics"] is True
+        assert consent["services"]["google-analytics-4"] is True
+        assert consent["services"]["consentserve-analytics"] is False
+        page.goto(site.url + "kontakt.html")
+        page.wait_for_timeout(800)
+        assert answers == []
+        assert stored_paths(server) == []
+        # Granting the tracker's own service starts it, on this page at once.
+        page.evaluate("CONSENTserve.show()")
+        dialog.get_by_role("button", name="Settings").click()
+        page.get_by_role("switch", name="CONSENTserve Analytics", exact=True).check()
+        page.get_by_role("button", name="Save selection").click()
+        wait_for_events(page, server, answers, 1)
+        assert stored_paths(server) == [("pageview", "/kontakt.html")]
+        # Taking back only the tracker's service, Google Analytics still granted (and with it
+        # the category): the tracker running on this page sends nothing more, not even its exit.
+        page.evaluate("CONSENTserve.show()")
+        dialog.get_by_role("button", name="Settings").click()
+        page.get_by_role("switch", name="CONSENTserve Analytics", exact=True).uncheck()
+        page.get_by_role("button", name="Save selection").click()
+        dialog.wait_for(state="hidden")
+        consent = page.evaluate("CONSENTserve.getConsent()")
+        assert consent["categories"]["statistics"] is True
+        assert consent["services"]["consentserve-analytics"] is False
+        page.goto(site.url)
+        page.wait_for_timeout(800)
+        assert stored_paths(server) == [("pageview", "/kontakt.html")]
+        assert len(answers) == 1
     finally:
         site.stop()
         server.stop()

@@ -128,7 +128,9 @@ def test_operator_banner_command_is_idempotent_and_publishes_only_changes(client
     assert PublishedVersion.objects.filter(installation=installation).count() == 1
     config = _config(client.get("/c/consentserve.js").content)
     assert [c["id"] for c in config["categories"]] == ["necessary", "statistics"]
-    assert config["services"] == []
+    # The tracker's own service; Google Analytics only with a measurement ID (that setting's
+    # tests: tests/test_operator_banner_services.py).
+    assert [s["id"] for s in config["services"]] == ["consentserve-analytics"]
     assert "localhost" in config["domains"]
     assert config["texts"]["de"]["privacy_url"] == "/de/datenschutz/"
     assert config["texts"]["en"]["imprint_url"] == "/en/imprint/"

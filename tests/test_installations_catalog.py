@@ -14,9 +14,11 @@ from consentserve.installations.catalog import (
     catalog_service_to_config,
 )
 from consentserve.installations.config import default_draft, draft_validate
+from consentserve.privacy.register import get_register
 
 EXPECTED = {
     "google-analytics-4",
+    "consentserve-analytics",
     "matomo-self-hosted",
     "matomo-cloud",
     "plausible",
@@ -103,6 +105,8 @@ def _raw() -> dict:
         (lambda s: s.update(consent_mode=["ads"]), "unknown Consent Mode signal"),
         (lambda s: s.update(transfer={"countries": ["US"], "mechanism": "none"}), "mechanism"),
         (lambda s: s.update(provider="Google"), "provider must be its name and address"),
+        (lambda s: s.update(privacy_url="http://x.example"), "privacy_url must be an https"),
+        (lambda s: s.update(provider=None), "self-hosted services have neither"),
         (lambda s: s["cookies"].append({"name": "x"}), "needs name and lifetime"),
     ],
 )
@@ -112,6 +116,29 @@ def test_catalog_parse_refuses_incomplete_entries(change, message):
     change(youtube)
     with pytest.raises(CatalogError, match=message):
         catalog_parse(yaml.safe_dump(data, allow_unicode=True))
+
+
+def test_consentserve_analytics_is_provided_by_the_registers_controller():
+    """The provider line is copied from the register; this keeps the two equal."""
+    data = get_register().data["controller"]
+    entry = catalog_get().get("consentserve-analytics")
+    assert entry.provider == (
+        f"{data['name']}, {data['street']}, {data['postcode']} {data['city']}, "
+        f"{data['country']['de']}"
+    )
+    assert (entry.category, entry.legal_basis, entry.essential) == ("statistics", "consent", False)
+    assert (entry.cookies, entry.storage, entry.consent_mode) == ((), (), ())
+    assert entry.transfer.countries == ()
+    assert "gekürzten IP-Adressen" in entry.purpose.de
+    assert "truncated IP addresses" in entry.purpose.en
+    # No address of its own: the website's policy describes it (processed on its behalf).
+    assert entry.privacy_url is None
+    assert catalog_service_to_config(entry)["privacy_url"] == ""
+
+
+def test_only_the_operators_own_service_has_a_provider_without_privacy_url():
+    without = [s.id for s in catalog_get().services if s.provider and not s.privacy_url]
+    assert without == ["consentserve-analytics"]
 
 
 def test_catalog_parse_refuses_duplicate_ids():

@@ -559,6 +559,7 @@ POSTS = [
     "services/custom/",
     "services/youtube/remove/",
     "services/youtube/category/",
+    "services/youtube/measurement-id/",
     "design/",
     "publish/",
 ]

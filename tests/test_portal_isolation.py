@@ -20,6 +20,7 @@ from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
 from consentserve.core.months import month_start
 from consentserve.installations import services as installation_services
+from consentserve.installations.catalog import catalog_get, catalog_service_to_config
 from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls
 from consentserve.portal.scoping import Action, scoped
@@ -60,6 +61,12 @@ POST_DATA = {
     "theme_background": "#000000",
     "plan": "agency",
     "analytics_enabled": "on",
+    "measurement_id": "G-INTRUDER1",
+}
+# Routes that need another value than values_of's to act on B's objects: the measurement ID
+# is taken only by B's Google Analytics 4 service.
+ROUTE_VALUES = {
+    "installation-service-measurement-id": {"service_id": "google-analytics-4"},
 }
 
 
@@ -107,6 +114,7 @@ def urls_naming(values: dict, *, keep_org=None) -> list[str]:
         missing = set(params) - set(values)
         assert not missing, f"portal:{name} has parameters {missing}: add B's value to values_of"
         kwargs = {param: values[param] for param in params}
+        kwargs |= ROUTE_VALUES.get(name, {})
         if keep_org is not None:
             kwargs["org_id"] = keep_org.pk
         with translation.override("en"):
@@ -121,9 +129,9 @@ def with_installation(customer: Customer) -> Customer:
     installation = installation_services.installation_create(
         organisation=customer.organisation, name=name, actor=user
     )
-    installation_services.draft_update(
-        installation=installation, draft=lint_clean_draft(), actor=user
-    )
+    draft = lint_clean_draft()
+    draft["services"].append(catalog_service_to_config(catalog_get().get("google-analytics-4")))
+    installation_services.draft_update(installation=installation, draft=draft, actor=user)
     key = customer.owner.user.email.split("@")[1]
     installation_services.domain_add(installation=installation, pattern=f"shop.{key}", actor=user)
     version = installation_services.publish(installation, actor=user)

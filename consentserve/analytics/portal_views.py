@@ -10,7 +10,7 @@ from consentserve.installations.models import Installation
 from consentserve.portal.scoping import Action, object_for, organisation_view, page_context
 
 from .dashboard import dashboard_context
-from .embed import has_category
+from .embed import has_category, has_service
 
 
 @organisation_view(Action.VIEW)
@@ -26,6 +26,7 @@ def installation_analytics(request, membership, installation_id):
         | {
             "section": "installations",
             "analytics_category": has_category(installation.draft),
+            "analytics_service": has_service(installation.draft),
         }
     )
     status = 200 if context["valid"] else 400

@@ -11,15 +11,18 @@ from django.utils import translation
 from consentserve.accounts.models import Organisation
 from consentserve.privacy.register import get_register
 
-from .config import CATEGORY_NECESSARY, LANGUAGES, compile_config, default_draft
+from .catalog import catalog_get, catalog_service_to_config
+from .config import CATEGORY_NECESSARY, GA4_SERVICE, LANGUAGES, compile_config, default_draft
 from .domains import domain_pattern_clean
 from .models import Domain, Installation, PublishedVersion
-from .services import publish_by_operator
+from .services import ga4_loaded_by_banner, publish_by_operator
 
 INSTALLATION_NAME = "consentserve.com"
-# The categories the website needs; its statistics services (register activity
-# web-analytics) are added to the draft when they are built.
+# The categories the website needs.
 CATEGORIES = (CATEGORY_NECESSARY, "statistics")
+# The website's tracker (consentserve/analytics), named by base.html's tag, so visitors consent to
+# it apart from Google Analytics in the same category (register activity first-party-analytics).
+ANALYTICS_SERVICE = "consentserve-analytics"
 TEXTS = {
     "de": {
         "body": (
@@ -63,7 +66,22 @@ def operator_draft() -> dict:
         with translation.override(lang):
             texts["privacy_url"] = reverse("website:privacy")
             texts["imprint_url"] = reverse("website:imprint")
+    draft["services"] = operator_services()
     return draft
+
+
+def operator_services() -> list[dict]:
+    """The tracker's service while the website carries it (analytics/context.py), and Google
+    Analytics 4, loaded by the banner after consent, only with a measurement ID set."""
+    catalog = catalog_get()
+    services = []
+    if settings.CONSENTSERVE_ANALYTICS_OPERATOR:
+        services.append(catalog_service_to_config(catalog.get(ANALYTICS_SERVICE)))
+    if settings.CONSENTSERVE_GA4_MEASUREMENT_ID:
+        ga4 = catalog_service_to_config(catalog.get(GA4_SERVICE))
+        ga4_loaded_by_banner(ga4, settings.CONSENTSERVE_GA4_MEASUREMENT_ID)
+        services.append(ga4)
+    return services
 
 
 def operator_banner_ensure() -> tuple[Installation, PublishedVersion, bool]:

@@ -16,6 +16,8 @@ from consentserve.accounts.models import Membership, Organisation
 from .catalog import catalog_get, catalog_service_to_config
 from .config import (
     CATEGORY_NECESSARY,
+    GA4_SERVICE,
+    MEASUREMENT_ID,
     SERVICE_KEYS,
     compile_config,
     draft_validate,
@@ -269,3 +271,60 @@ def draft_service_move(
     _category_known(draft, category_id)
     draft["services"][index]["category"] = category_id
     return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+def draft_service_measurement_id_set(
+    *, installation: Installation, service_id: str, measurement_id: str, actor
+) -> Installation:
+    """The Google Analytics 4 measurement ID with which the banner loads Google's tag itself
+    after consent (banner/gtag.py); "" removes it, and the customer embeds the tag blocked
+    instead. Only the catalog's GA4 service takes one, and only with Consent Mode on."""
+    draft = _draft_copy(installation, actor)
+    service = draft["services"][_service_index(draft, service_id)]
+    # Google shows the ID in upper case; what was copied with spaces around it is the same ID.
+    measurement_id = (measurement_id or "").strip().upper()
+    if service["id"] != GA4_SERVICE:
+        raise ValidationError(
+            {"measurement_id": _("Only Google Analytics 4 takes a measurement ID.")}
+        )
+    if not measurement_id:
+        ga4_loaded_by_banner(service, "")
+        return draft_update(installation=installation, draft=draft, actor=actor)
+    if not MEASUREMENT_ID.match(measurement_id):
+        raise ValidationError(
+            {
+                "measurement_id": _(
+                    "Enter the measurement ID of your Google Analytics data stream, "
+                    "G- followed by 4 to 20 letters or digits, e.g. G-ABC123XYZ."
+                )
+            }
+        )
+    if not draft["options"].get("consent_mode"):
+        raise ValidationError(
+            {
+                "measurement_id": _(
+                    "Turn on Google Consent Mode in the settings first: Google's tag must "
+                    "find its signals before it runs."
+                )
+            }
+        )
+    ga4_loaded_by_banner(service, measurement_id)
+    return draft_update(installation=installation, draft=draft, actor=actor)
+
+
+# ga4.js sets `cookie_expires` to 13 months (R-C2-3) instead of Google's 2 years, which the
+# catalog names for a tag the website embeds itself.
+GA4_COOKIE_LIFETIME = {"de": "13 Monate", "en": "13 months"}
+
+
+def ga4_loaded_by_banner(service: dict, measurement_id: str) -> None:
+    """Make the GA4 service of a draft one the banner loads with `measurement_id`, its cookies
+    kept as long as the banner configures them; with "", one the website embeds itself again,
+    with the catalog's lifetimes."""
+    cookies = catalog_service_to_config(catalog_get().get(GA4_SERVICE))["cookies"]
+    if measurement_id:
+        service["measurement_id"] = measurement_id
+        cookies = [cookie | {"lifetime": dict(GA4_COOKIE_LIFETIME)} for cookie in cookies]
+    else:
+        service.pop("measurement_id", None)
+    service["cookies"] = cookies

@@ -174,6 +174,22 @@ class MoveForm(forms.Form):
         self.fields["category"].choices = _category_choices(draft, lang)
 
 
+class MeasurementIdForm(forms.Form):
+    """The GA4 service's measurement ID; empty removes it (the services check its form)."""
+
+    measurement_id = forms.CharField(
+        label=_("Measurement ID"),
+        max_length=40,
+        required=False,
+        help_text=_(
+            "With a measurement ID, the banner loads Google's tag itself after consent, with "
+            "Consent Mode v2; do not embed gtag.js yourself. Leave empty to embed it yourself, "
+            'blocked as <script type="text/plain" data-consent="google-analytics-4" …>.'
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "G-ABC123XYZ", "autocomplete": "off"}),
+    )
+
+
 class CustomServiceForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     provider = forms.CharField(

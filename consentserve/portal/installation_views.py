@@ -20,17 +20,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from consentserve.analytics.embed import has_category, tracker_tag
+from consentserve.analytics.embed import has_category, has_service, tracker_tag
 from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
+from consentserve.core.csp import GOOGLE_ANALYTICS
 from consentserve.installations import selectors, services
 from consentserve.installations.catalog import catalog_get, transfer_text
 from consentserve.installations.config import (
+    GA4_SERVICE,
     LANGUAGES,
     MAX_LIFETIME_DAYS,
     TEXT_KEYS,
     compile_config,
     default_draft,
     draft_validate,
+    measurement_ids,
 )
 from consentserve.installations.errors import PublishRefused
 from consentserve.installations.linter import MIN_CONTRAST, contrast_ratio, lint
@@ -44,6 +47,7 @@ from .installation_forms import (
     DesignForm,
     DomainForm,
     InstallationCreateForm,
+    MeasurementIdForm,
     MoveForm,
     SettingsForm,
     field_for_path,
@@ -304,6 +308,15 @@ def _detail_page(
         "embed": f'<script src="{loader_url}" async></script>',
         "analytics_tag": tracker_tag(request, installation),
         "analytics_category": has_category(draft),
+        "analytics_service": has_service(draft),
+        # The tag names the service, which visitors only get once it is published.
+        "analytics_service_unpublished": has_service(draft)
+        and not (newest and has_service(newest.config)),
+        "measurement_id_form": forms.get("measurement_id")
+        or MeasurementIdForm(initial={"measurement_id": measurement_ids(draft).get(GA4_SERVICE)}),
+        "measurement_ids": measurement_ids(draft),
+        # What the customer's pages must allow for Google's tag: what our own pages allow.
+        "ga4_csp": list(GOOGLE_ANALYTICS.items()) if measurement_ids(draft) else [],
         "preview_lang": preview_lang,
         "max_lifetime_days": MAX_LIFETIME_DAYS,
         **_check_context(installation),
@@ -535,6 +548,41 @@ def service_move(request, membership, installation_id, service_id):
         installation,
         errors={"services": [_("Choose one of the categories of this banner.")]},
         status=422,
+    )
+
+
+@organisation_view(Action.MANAGE_INSTALLATIONS, methods=("POST",))
+def service_measurement_id(request, membership, installation_id, service_id):
+    """The measurement ID of the GA4 service: set, changed, or removed when empty."""
+    installation = _installation(membership, installation_id)
+    name = _service_name(installation, service_id)
+    form = MeasurementIdForm(request.POST)
+    if form.is_valid():
+        value = form.cleaned_data["measurement_id"]
+        try:
+            services.draft_service_measurement_id_set(
+                installation=installation,
+                service_id=service_id,
+                measurement_id=value,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            installation.refresh_from_db()
+            _field_errors(form, error)
+        else:
+            if value:
+                message = _(
+                    "The banner loads %(name)s with the measurement ID %(id)s after consent, "
+                    "once you publish."
+                ) % {"name": name, "id": measurement_ids(installation.draft)[service_id]}
+            else:
+                message = _(
+                    "%(name)s has no measurement ID any more: embed Google's tag yourself, "
+                    "blocked until consent."
+                ) % {"name": name}
+            return _done(request, installation, message, "services")
+    return _detail_page(
+        request, membership, installation, forms={"measurement_id": form}, status=400
     )
 
 

@@ -70,6 +70,12 @@ urlpatterns = [
         name="installation-service-move",
     ),
     path(
+        "o/<int:org_id>/installations/<int:installation_id>/services/<str:service_id>/"
+        "measurement-id/",
+        inst.service_measurement_id,
+        name="installation-service-measurement-id",
+    ),
+    path(
         "o/<int:org_id>/installations/<int:installation_id>/design/",
         inst.design_update,
         name="installation-design",

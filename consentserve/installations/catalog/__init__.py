@@ -145,12 +145,13 @@ def _service(raw, index: int) -> CatalogService:
     if raw["essential"] != (raw["category"] == "necessary"):
         raise CatalogError(f"{where}: essential services belong in 'necessary', only they")
     self_hosted = raw["provider"] is None
-    if self_hosted != (raw["privacy_url"] is None):
+    if self_hosted and raw["privacy_url"] is not None:
         raise CatalogError(f"{where}: self-hosted services have neither provider nor privacy_url")
     if not self_hosted:
         if not isinstance(raw["provider"], str) or "," not in raw["provider"]:
             raise CatalogError(f"{where}: provider must be its name and address")
-        if not str(raw["privacy_url"]).startswith("https://"):
+        # null: a processor on the website's behalf, which the website's own policy describes.
+        if raw["privacy_url"] is not None and not str(raw["privacy_url"]).startswith("https://"):
             raise CatalogError(f"{where}: privacy_url must be an https address")
     transfer = raw["transfer"]
     if not isinstance(transfer, dict) or set(transfer) != {"countries", "mechanism"}:

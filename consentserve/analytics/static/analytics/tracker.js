@@ -1,16 +1,21 @@
 /* CONSENTserve first-party analytics (consentserve/analytics/README.md). Included as
-   <script type="text/plain" data-consent="statistics" data-key="KEY" src=".../tracker.js">:
-   the banner runs it only after consent to statistics. No cookie, no storage; the consent is
-   checked again before every message, so a withdrawal stops it at once. */
+   <script type="text/plain" data-consent="consentserve-analytics" data-key="KEY" src=".../tracker.js">:
+   the banner runs it only after consent to that service (or to the category named instead, e.g.
+   "statistics"). No cookie, no storage; the consent is checked again before every message, so a
+   withdrawal stops it at once. */
 (function () {
   var me = document.currentScript;
   if (!me || !window.fetch) return;
   var url = new URL("/a/" + me.getAttribute("data-key") + "/event", me.src).href;
   var armed = true;
+  // A service id when the banner has that service, else a category (as the banner decides).
+  var name = me.getAttribute("data-consent") || "statistics";
   function allowed() {
     var api = window.CONSENTserve;
     var c = api && api.getConsent();
-    return !!(c && c.categories && c.categories.statistics);
+    if (!c) return false;
+    var s = c.services || {};
+    return !!({}.hasOwnProperty.call(s, name) ? s[name] : c.categories && c.categories[name]);
   }
   function send(type) {
     if (!allowed()) return;
