@@ -30,11 +30,17 @@ GTAG_URL = f"https://www.googletagmanager.com/gtag/js?id={MEASUREMENT_ID}"
 GOOGLE = re.compile(
     r"(^|\.)(google-analytics\.com|googletagmanager\.com|doubleclick\.net|google\.[a-z.]+|gstatic\.com)$"
 )
-FAKE_GTAG = """
-window.gtagSaw = window.dataLayer.map(function (e) { return Array.from(e); });
-document.cookie = "_ga=GA1.1.1234.5678; path=/";
-document.cookie = "_ga_ABC1234=GS1.1.5678; path=/";
-"""
+
+
+def fake_gtag(container: str) -> str:
+    """Google's tag as far as the tests need it: what it found in the dataLayer, and its cookies."""
+    return (
+        "window.gtagSaw = window.dataLayer.map(function (e) { return Array.from(e); });"
+        'document.cookie = "_ga=GA1.1.1234.5678; path=/";'
+        f'document.cookie = "_ga_{container}=GS1.1.5678; path=/";'
+    )
+
+
 PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>Shop</title>
 <script src="{loader}" async></script>
@@ -84,7 +90,7 @@ class Shop:
             body = (STATIC / "ga4.js").read_bytes()
             route.fulfill(status=200, content_type="text/javascript", body=body)
         elif url == GTAG_URL:
-            route.fulfill(status=200, content_type="text/javascript", body=FAKE_GTAG)
+            route.fulfill(status=200, content_type="text/javascript", body=fake_gtag("ABC1234"))
         elif url.startswith(CDN + "/c/abc123/consent"):
             route.fulfill(status=204, body="")
         else:

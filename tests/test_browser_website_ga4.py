@@ -5,13 +5,13 @@ website's own CSP only after consent; without it, nothing of Google is in the pa
 Google's tag is stood in for by the test (page.route), and every request the page makes is
 recorded, so "no request to Google" is checked on the complete network log."""
 
-import re
 import time
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from test_banner_gtag import GOOGLE, fake_gtag
 from test_browser_banner import VIOLATIONS
 from test_browser_pages import Problems
 
@@ -20,14 +20,6 @@ from consentserve.banner import loader
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MEASUREMENT_ID = "G-TEST1234"
-GOOGLE = re.compile(
-    r"(^|\.)(google-analytics\.com|googletagmanager\.com|doubleclick\.net|google\.[a-z.]+|gstatic\.com)$"
-)
-FAKE_GTAG = """
-window.gtagSaw = window.dataLayer.map(function (e) { return Array.from(e); });
-document.cookie = "_ga=GA1.1.1234.5678; path=/";
-document.cookie = "_ga_TEST1234=GS1.1.5678; path=/";
-"""
 
 
 class Website:
@@ -45,7 +37,7 @@ class Website:
 
     def _google(self, route):
         if route.request.url.startswith("https://www.googletagmanager.com/gtag/js?id="):
-            route.fulfill(status=200, content_type="text/javascript", body=FAKE_GTAG)
+            route.fulfill(status=200, content_type="text/javascript", body=fake_gtag("TEST1234"))
         else:
             route.abort()
 
