@@ -4,6 +4,7 @@ Analytics 4 with the measurement ID of CONSENTSERVE_GA4_MEASUREMENT_ID only whil
 `installations_operator_banner` republishes when that changes, and only then."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from django.test import override_settings
 
 from consentserve.installations.models import Installation, PublishedVersion
 from consentserve.installations.operator import operator_draft
+from consentserve.privacy.policy import policy_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +84,19 @@ def test_website_tracker_tag_names_the_service(client, language):
     tags = re.findall(r'<script type="text/plain"[^>]*analytics/tracker\.js[^>]*>', page)
     assert len(tags) == 1
     assert 'data-consent="consentserve-analytics" data-key="consentserve"' in tags[0]
+
+
+def test_the_command_says_when_the_policy_no_longer_describes_what_the_banner_loads():
+    policy_publish()
+    quiet = StringIO()
+    call_command("installations_operator_banner", stdout=StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""
+    # Google Analytics switched on: the published policy still says it is not used.
+    with override_settings(CONSENTSERVE_GA4_MEASUREMENT_ID="G-TEST123"):
+        warned = StringIO()
+        call_command("installations_operator_banner", stdout=StringIO(), stderr=warned)
+        assert "privacy_publish_policy" in warned.getvalue()
+        policy_publish()
+        settled = StringIO()
+        call_command("installations_operator_banner", stdout=StringIO(), stderr=settled)
+        assert settled.getvalue() == ""

@@ -240,10 +240,22 @@ def _content_sha256(html_de: str, html_en: str) -> str:
     return hashlib.sha256((html_de + "\0" + html_en).encode()).hexdigest()
 
 
+def policy_is_current() -> bool:
+    """Whether the newest published version is what the register renders now. A changed setting
+    (CONSENTSERVE_GA4_MEASUREMENT_ID) changes the rendering, so the website can load a service
+    that the published policy does not describe yet."""
+    last = PolicyVersion.objects.order_by("-number").first()
+    return last is not None and last.content_sha256 == _content_sha256(*_rendered())
+
+
+def _rendered() -> tuple[str, str]:
+    return render_policy("de"), render_policy("en")
+
+
 def policy_publish(*, effective_from: date | None = None) -> tuple[PolicyVersion, bool]:
     """Publish the register's current rendering as the next version, unless it equals the
     newest version. Returns the newest version and whether it was created now."""
-    html_de, html_en = render_policy("de"), render_policy("en")
+    html_de, html_en = _rendered()
     content_sha256 = _content_sha256(html_de, html_en)
     today = timezone.localdate()
     effective_from = effective_from or today

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from consentserve.installations.errors import PublishRefused
 from consentserve.installations.operator import operator_banner_ensure
+from consentserve.privacy.policy import policy_is_current
 
 
 class Command(BaseCommand):
@@ -20,3 +21,10 @@ class Command(BaseCommand):
             f"Operator banner {installation.public_key!r} version {version.number} {state} "
             f"for {', '.join(installation.domains.values_list('pattern', flat=True))}."
         )
+        # The banner's services and the policy's sections follow the same settings.
+        if not policy_is_current():
+            self.stderr.write(
+                "The privacy policy as the register renders it now is not published: publish it "
+                "with `manage.py privacy_publish_policy` (with --effective-from for a change "
+                "visitors must learn of in advance), so it describes what the banner loads."
+            )
