@@ -269,6 +269,15 @@ if CONSENTSERVE_GA4_MEASUREMENT_ID and not re.fullmatch(
     r"G-[A-Z0-9]{4,20}", CONSENTSERVE_GA4_MEASUREMENT_ID
 ):
     raise ImproperlyConfigured("CONSENTSERVE_GA4_MEASUREMENT_ID must look like G-ABC123XYZ")
+# The GA4 property (numeric ID) behind that measurement ID and, optionally, its account, read by
+# `manage.py privacy_check_ga4` through Google's Admin API with an OAuth access token (scope
+# analytics.readonly) to prove the retention and sharing settings the policy promises (R-C2-3).
+CONSENTSERVE_GA4_PROPERTY = env.str("CONSENTSERVE_GA4_PROPERTY", default="")
+CONSENTSERVE_GA4_ACCOUNT = env.str("CONSENTSERVE_GA4_ACCOUNT", default="")
+CONSENTSERVE_GA4_ADMIN_API = env.str(
+    "CONSENTSERVE_GA4_ADMIN_API", default="https://analyticsadmin.googleapis.com"
+)
+CONSENTSERVE_GA4_ADMIN_TOKEN = env.str("CONSENTSERVE_GA4_ADMIN_TOKEN", default="")
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
