@@ -29,7 +29,6 @@ def _good_routes() -> dict:
             "name": f"properties/{PROPERTY}/dataRetentionSettings",
             "eventDataRetention": "TWO_MONTHS",
             "userDataRetention": "TWO_MONTHS",
-            "resetUserDataOnNewActivity": True,
         },
         f"/v1alpha/properties/{PROPERTY}/googleSignalsSettings": {
             "name": f"properties/{PROPERTY}/googleSignalsSettings",
@@ -232,6 +231,13 @@ def test_each_finding_alone_fails_and_names_it(api, path_end, fields, expected):
 def test_a_signals_state_left_unspecified_is_a_finding(api):
     del api.routes[f"/v1alpha/properties/{PROPERTY}/googleSignalsSettings"]["state"]
     assert "Google signals: GOOGLE_SIGNALS_STATE_UNSPECIFIED, but" in _fails()
+
+
+def test_a_period_restarted_by_each_visit_is_a_finding(api):
+    _set(api, "dataRetentionSettings", resetUserDataOnNewActivity=True)
+    message = _fails()
+    assert "a new visit restarts the user data's period (resetUserDataOnNewActivity)" in message
+    assert 'switch off "Reset user data on new activity"' in message
 
 
 def test_a_retention_field_left_out_is_a_finding(api):

@@ -139,18 +139,23 @@ def check_retention(api: AdminApi, property_id: str) -> Check:
     data = api.get(f"v1beta/properties/{property_id}/dataRetentionSettings")
     events = data.get("eventDataRetention", "RETENTION_DURATION_UNSPECIFIED")
     users = data.get("userDataRetention", "RETENTION_DURATION_UNSPECIFIED")
-    if events == RETENTION and users == RETENTION:
+    # On, a returning visitor's user data would count their 2 months from the last visit, not
+    # from collection (proto3 JSON leaves the field out when it is false).
+    reset = data.get("resetUserDataOnNewActivity", False) is True
+    if events == RETENTION and users == RETENTION and not reset:
         return Check(True, f"data retention: events {events}, users {users} — as the policy says")
     wrong = [
         f"{kind} data are kept {value}"
         for kind, value in (("event", events), ("user", users))
         if value != RETENTION
     ]
+    if reset:
+        wrong.append("a new visit restarts the user data's period (resetUserDataOnNewActivity)")
     return Check(
         False,
         f"data retention: {' and '.join(wrong)}, but the policy says Google deletes them after "
-        f"2 months; set both to {RETENTION} (Admin, Data collection and modification, "
-        "Data retention)",
+        f'2 months; set both to {RETENTION} and switch off "Reset user data on new activity" '
+        "(Admin, Data collection and modification, Data retention)",
     )
 
 
