@@ -12,7 +12,7 @@ from consentserve.installations.config import (
     draft_validate,
     sha256_hex,
 )
-from consentserve.installations.models import Domain, Installation
+from consentserve.installations.models import Domain, Installation, public_key_new
 
 CONTRACT_KEYS = {
     "v",
@@ -143,6 +143,11 @@ def test_public_key_is_random_url_safe_and_about_16_characters(installation):
     assert len(installation.public_key) == 16
     assert installation.public_key != other.public_key
     assert all(c.isalnum() or c in "-_" for c in installation.public_key)
+
+
+def test_no_public_key_starts_like_a_command_line_option():
+    # One in 64 random keys would; 2,000 of them all miss it with a chance of about 2e-14.
+    assert not any(public_key_new().startswith("-") for _ in range(2000))
 
 
 def test_sha256_is_of_the_canonical_json_whatever_the_key_order():

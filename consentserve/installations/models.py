@@ -18,7 +18,11 @@ PUBLIC_KEY_BYTES = 12  # 16 URL-safe characters: short in the embed snippet, not
 
 
 def public_key_new() -> str:
-    return secrets.token_urlsafe(PUBLIC_KEY_BYTES)
+    # A key that starts with "-" would read as an option on the command line
+    # (`collector_rollups_rebuild --installation KEY`); one in 64 does, so draw again.
+    while (key := secrets.token_urlsafe(PUBLIC_KEY_BYTES))[0] == "-":
+        pass
+    return key
 
 
 class Installation(models.Model):
