@@ -4,19 +4,12 @@
 from django.contrib import admin
 from django.shortcuts import redirect
 
+from consentserve.core.read_only_admin import ReadOnlyAdmin
+
 from .models import AnalyticsDaily
 
 
 @admin.register(AnalyticsDaily)
-class AnalyticsDailyAdmin(admin.ModelAdmin):
+class AnalyticsDailyAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         return redirect("backoffice-analytics")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

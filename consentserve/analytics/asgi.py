@@ -18,9 +18,9 @@ from consentserve.collector.asgi import (
     PREFLIGHT_HEADERS,
     answer,
     answer_error,
+    body_admitted,
     client_ip,
     origin_allowed,
-    read_body,
 )
 from consentserve.collector.errors import Rejected
 from consentserve.collector.published import Published
@@ -34,7 +34,6 @@ from .writer import STORED, Incoming, writer_get, writer_reset
 log = logging.getLogger(__name__)
 
 PATH = re.compile(r"\A/a/([A-Za-z0-9_-]{1,32})/event\Z")
-_CONTENT_TYPES = (b"text/plain", b"application/json")
 
 
 class Ingest:
@@ -58,20 +57,7 @@ class Ingest:
                 await self._site(public_key, origin)
                 await answer(send, 204, origin, extra=PREFLIGHT_HEADERS)
                 return
-            wait = self.rate.take(ip)
-            if wait:
-                raise Rejected(
-                    429,
-                    "rate_limited",
-                    "Too many events from this network; try again later.",
-                    retry_after=RateLimit.retry_after(wait),
-                )
-            body = await _body(headers, receive)
-            content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-            if content_type not in _CONTENT_TYPES:
-                raise Rejected(
-                    415, "unsupported_media_type", "Send text/plain or application/json."
-                )
+            body = await body_admitted(headers, receive, self.rate, ip, "events", MAX_BODY)
             event = parse(body)
             site = await self._site(public_key, origin)
             allowed_origin = origin
@@ -121,20 +107,6 @@ class Ingest:
                 403, "origin_not_allowed", "The page's origin is not a domain of this site."
             )
         return site
-
-
-async def _body(headers: dict, receive) -> bytes:
-    """The collector's reader with this route's smaller limit."""
-    too_large = Rejected(413, "too_large", f"The body must be at most {MAX_BODY} bytes.")
-    try:
-        body = await read_body(headers, receive)
-    except Rejected as rejected:
-        if rejected.code == "too_large":
-            raise too_large from None
-        raise
-    if len(body) > MAX_BODY:
-        raise too_large
-    return body
 
 
 def analytics_app(inner):

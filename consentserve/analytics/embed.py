@@ -7,8 +7,10 @@ Its address is absolute because the tracker sends its events to the host it was 
 
 from django.templatetags.static import static
 
+from consentserve.installations.config import ANALYTICS_SERVICE
+
 # What the tracker's `data-consent` names (banner runtime: a service id, else a category id).
-SERVICE = "consentserve-analytics"
+SERVICE = ANALYTICS_SERVICE
 CATEGORY = "statistics"
 
 

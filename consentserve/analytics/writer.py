@@ -8,11 +8,9 @@ completes the futures. A full queue refuses at once (`submit` raises queue.Full)
 commit answers every event of the group with FAILED and stores none of them."""
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import queue
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +18,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from consentserve.core.group_writer import STOP, GroupWriterThread
+from consentserve.core.group_writer import STOP, GroupWriterThread, OnePerProcess
 
 from .models import AnalyticsDaily, AnalyticsEvent, AnalyticsVisitor
 from .tally import Event, Seen, Tally
@@ -217,28 +215,11 @@ def _complete(futures: list[asyncio.Future], outcome: str) -> None:
             future.set_result(outcome)
 
 
-_writer: Writer | None = None
-_writer_lock = threading.Lock()
-
-
-def writer_get() -> Writer:
-    global _writer
-    if _writer is None:
-        with _writer_lock:
-            if _writer is None:
-                _writer = Writer(
-                    queue_size=settings.CONSENTSERVE_ANALYTICS_QUEUE,
-                    group=settings.CONSENTSERVE_ANALYTICS_GROUP,
-                )
-                atexit.register(_writer.stop)
-    return _writer
-
-
-def writer_reset() -> None:
-    """Stop the writer after writing what is queued (tests, shutdown)."""
-    global _writer
-    with _writer_lock:
-        if _writer is not None:
-            _writer.stop()
-            atexit.unregister(_writer.stop)
-        _writer = None
+_process = OnePerProcess(
+    lambda: Writer(
+        queue_size=settings.CONSENTSERVE_ANALYTICS_QUEUE,
+        group=settings.CONSENTSERVE_ANALYTICS_GROUP,
+    )
+)
+writer_get = _process.get
+writer_reset = _process.reset  # stop after writing what is queued (tests, shutdown)

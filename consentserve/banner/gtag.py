@@ -11,6 +11,8 @@ off again on withdrawal.
 
 from django.templatetags.static import static
 
+from .script_json import script_json
+
 # Minified by hand: it is part of every answer of such a configuration. `document.currentScript`
 # is the loader's script, whose address is the base for the add-on's.
 _PROLOGUE = (
@@ -22,9 +24,9 @@ _PROLOGUE = (
 )
 
 
-def prologue(ids: dict[str, str], script_json) -> str:
+def prologue(ids: dict[str, str]) -> str:
     """The script that precedes the runtime, or "" without measurement IDs. `ids` maps service
-    ids to measurement IDs; `script_json` writes values safely into a script."""
+    ids to measurement IDs."""
     if not ids:
         return ""
     return _PROLOGUE.format(url=script_json(static("banner/ga4.js")), ids=script_json(ids))

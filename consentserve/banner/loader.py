@@ -5,7 +5,6 @@ Compiled texts are cached in process per (key, version): published versions neve
 looking up the newest number first (one indexed query) means a publish is picked up at once."""
 
 import hashlib
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -20,29 +19,17 @@ from consentserve.installations.facade import (
 )
 
 from . import gtag
+from .script_json import script_json
 
 BUNDLE = Path(__file__).resolve().parent / "static" / "banner" / "banner.js"
 CONTENT_TYPE = "application/javascript; charset=utf-8"
 # Generated keys are token_urlsafe; anything else cannot name an installation.
 _KEY = re.compile(r"\A[A-Za-z0-9_-]{1,32}\Z")
-# Inside a <script> a literal "</script>", "<!--" or a line separator could end or alter it.
-_SCRIPT_UNSAFE = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
 
 
 @lru_cache(maxsize=1)
 def _bundle() -> bytes:
     return BUNDLE.read_bytes()
-
-
-def script_json(document) -> str:
-    """`document` as JSON that is also safe as the text of an inline or external script."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_UNSAFE)
 
 
 @lru_cache(maxsize=2048)
@@ -60,8 +47,19 @@ def answer_body(config: dict) -> bytes:
     """What the loader answers for `config`: the configuration as a global, the Google Analytics
     prologue where a service has a measurement ID, then the runtime."""
     head = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};\n"
-    head += gtag.prologue(measurement_ids(config), script_json)
+    if not config.get("preview"):  # a preview activates nothing
+        head += gtag.prologue(measurement_ids(config))
     return head.encode() + _bundle()
+
+
+def preview_response(config: dict, layer: str | None) -> HttpResponse:
+    """The runtime in preview mode with `config` (the portal's preview frames; `layer` "2"
+    opens the second layer): it skips the origin check, reads and writes no cookie or storage,
+    records nothing and activates nothing."""
+    config = dict(config) | {"preview": True}
+    if layer == "2":
+        config["preview_layer"] = 2
+    return HttpResponse(answer_body(config), content_type=CONTENT_TYPE)
 
 
 def _not_found() -> HttpResponse:

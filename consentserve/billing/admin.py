@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consentserve.audit.audited_admin import AuditedAdmin
+from consentserve.core.read_only_admin import ReadOnlyAdmin
 
 from .collections import collection_mark, collection_run_create, earliest_collection_date
 from .errors import BillingError
@@ -75,7 +76,9 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
+class InvoiceAdmin(AuditedAdmin, ReadOnlyAdmin):
+    """Read-only: corrections are credit notes."""
+
     list_display = [
         "number",
         "kind",
@@ -94,15 +97,6 @@ class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields if f.name != "pdf"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # read-only; corrections are credit notes
 
     @admin.action(description=_("Issue a credit note for the whole remaining amount"))
     def credit_in_full(self, request, queryset):
@@ -142,34 +136,16 @@ class InvoiceAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(CollectionRun)
-class CollectionRunAdmin(admin.ModelAdmin):
+class CollectionRunAdmin(ReadOnlyAdmin):
     list_display = ["message_id", "created_at", "collection_date", "count", "total_cents"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Collection)
-class CollectionAdmin(AuditedAdmin, admin.ModelAdmin):
+class CollectionAdmin(AuditedAdmin, ReadOnlyAdmin):
     list_display = ["invoice", "run", "sequence", "amount_cents", "status", "return_reason"]
     list_filter = ["status", "sequence"]
     search_fields = ["invoice__number", "mandate_reference"]
     actions = ["mark_received", "mark_returned"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _mark(self, request, queryset, status, reason=""):
         done = 0

@@ -75,20 +75,7 @@ class Collector:
                 allowed_origin = origin
                 await answer(send, 204, allowed_origin, extra=PREFLIGHT_HEADERS)
                 return
-            wait = self.rate.take(ip)
-            if wait:
-                raise Rejected(
-                    429,
-                    "rate_limited",
-                    "Too many decisions from this network; try again later.",
-                    retry_after=RateLimit.retry_after(wait),
-                )
-            body = await read_body(headers, receive)
-            content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-            if content_type not in _CONTENT_TYPES:
-                raise Rejected(
-                    415, "unsupported_media_type", "Send text/plain or application/json."
-                )
+            body = await body_admitted(headers, receive, self.rate, ip, "decisions")
             decision = decision_parse(body)
             site = await self._site_and_origin(public_key, origin)
             allowed_origin = origin
@@ -222,15 +209,35 @@ def origin_allowed(domains: tuple[str, ...], origin: str) -> bool:
     return _origin_check(domains, origin)
 
 
-async def read_body(headers: dict, receive) -> bytes:
+async def body_admitted(
+    headers: dict, receive, rate: RateLimit, ip: str, what: str, limit: int = MAX_BODY
+) -> bytes:
+    """The checks of an ingest route before its body is parsed, in this order: the rate limit
+    per truncated address (`what` names what is sent, for the message), size, content type."""
+    wait = rate.take(ip)
+    if wait:
+        raise Rejected(
+            429,
+            "rate_limited",
+            f"Too many {what} from this network; try again later.",
+            retry_after=RateLimit.retry_after(wait),
+        )
+    body = await _read_body(headers, receive, limit)
+    content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
+    if content_type not in _CONTENT_TYPES:
+        raise Rejected(415, "unsupported_media_type", "Send text/plain or application/json.")
+    return body
+
+
+async def _read_body(headers: dict, receive, limit: int = MAX_BODY) -> bytes:
     declared = headers.get(b"content-length")
     if declared is not None:
         try:
-            too_large = int(declared) > MAX_BODY
+            too_large = int(declared) > limit
         except ValueError:
             raise Rejected(400, "invalid_length", "The Content-Length is not a number.") from None
         if too_large:
-            raise Rejected(413, "too_large", f"The body must be at most {MAX_BODY} bytes.")
+            raise Rejected(413, "too_large", f"The body must be at most {limit} bytes.")
     chunks = []
     size = 0
     while True:
@@ -239,8 +246,8 @@ async def read_body(headers: dict, receive) -> bytes:
             raise Rejected(400, "incomplete", "The body ended early.")
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
-            raise Rejected(413, "too_large", f"The body must be at most {MAX_BODY} bytes.")
+        if size > limit:
+            raise Rejected(413, "too_large", f"The body must be at most {limit} bytes.")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -22,11 +22,9 @@ transaction, so records and counts commit or roll back together.
 """
 
 import asyncio
-import atexit
 import contextlib
 import logging
 import queue
-import threading
 import time
 from datetime import UTC
 
@@ -34,7 +32,7 @@ import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 
-from consentserve.core.group_writer import STOP, GroupWriterThread
+from consentserve.core.group_writer import STOP, GroupWriterThread, OnePerProcess
 
 from .models import ConsentRecord
 from .rollups import RollupWriter
@@ -350,31 +348,15 @@ class Writer(GroupWriterThread):
         return outcomes
 
 
-_writer: Writer | None = None
-_writer_lock = threading.Lock()
-
-
-def writer_get() -> Writer:
-    global _writer
-    if _writer is None:
-        with _writer_lock:
-            if _writer is None:
-                _writer = Writer(
-                    queue_size=settings.CONSENTSERVE_COLLECTOR_QUEUE,
-                    group=settings.CONSENTSERVE_COLLECTOR_GROUP,
-                    wait_seconds=settings.CONSENTSERVE_COLLECTOR_WAIT_MS / 1000,
-                    sqlite_sync=settings.CONSENTSERVE_COLLECTOR_SQLITE_SYNC,
-                )
-                atexit.register(_writer.stop)
-    return _writer
-
-
-def writer_reset() -> None:
-    """Stop the writer after writing what is queued; the next request starts a new one with
-    the current settings (tests change them)."""
-    global _writer
-    with _writer_lock:
-        if _writer is not None:
-            _writer.stop()
-            atexit.unregister(_writer.stop)
-        _writer = None
+_process = OnePerProcess(
+    lambda: Writer(
+        queue_size=settings.CONSENTSERVE_COLLECTOR_QUEUE,
+        group=settings.CONSENTSERVE_COLLECTOR_GROUP,
+        wait_seconds=settings.CONSENTSERVE_COLLECTOR_WAIT_MS / 1000,
+        sqlite_sync=settings.CONSENTSERVE_COLLECTOR_SQLITE_SYNC,
+    )
+)
+writer_get = _process.get
+# Stop after writing what is queued; the next request starts a new writer with the current
+# settings (tests change them).
+writer_reset = _process.reset

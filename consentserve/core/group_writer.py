@@ -4,7 +4,9 @@ on the thread's own database connection and ends, after writing what came before
 puts STOP into the queue. Subclasses say how a group is gathered (`_fill`) and written
 (`_write`); the event loop's side (queueing, futures, bounds) is theirs."""
 
+import atexit
 import threading
+from collections.abc import Callable
 
 from django.db import connection
 
@@ -60,3 +62,31 @@ class GroupWriterThread:
 
     def _write(self, batch: list) -> None:
         raise NotImplementedError
+
+
+class OnePerProcess:
+    """The one writer of a process: made by `make` on first use (so with the settings of that
+    moment), stopped at exit, and by `reset` after writing what is queued, so that the next use
+    makes a new one (tests change the settings)."""
+
+    def __init__(self, make: Callable[[], GroupWriterThread]):
+        self._make = make
+        self._writer: GroupWriterThread | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> GroupWriterThread:
+        writer = self._writer
+        if writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = self._make()
+                    atexit.register(self._writer.stop)
+                writer = self._writer
+        return writer
+
+    def reset(self) -> None:
+        with self._lock:
+            if self._writer is not None:
+                self._writer.stop()
+                atexit.unregister(self._writer.stop)
+            self._writer = None

@@ -71,6 +71,10 @@ SERVICE_KEYS = (
 # The one catalog service the banner can load by itself, given its measurement ID: Google's tag
 # then waits for consent without the website having to block it (banner/gtag.py).
 GA4_SERVICE = "google-analytics-4"
+# The catalog service of CONSENTserve's own analytics, which its tracker tag names
+# (analytics/embed.py, the website's base.html), so visitors consent to it apart from other
+# statistics services.
+ANALYTICS_SERVICE = "consentserve-analytics"
 MEASUREMENT_ID = re.compile(r"^G-[A-Z0-9]{4,20}$")
 MAX_LIFETIME_DAYS = 730
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -12,7 +12,14 @@ from consentserve.accounts.models import Organisation
 from consentserve.privacy.register import get_register
 
 from .catalog import catalog_get, catalog_service_to_config
-from .config import CATEGORY_NECESSARY, GA4_SERVICE, LANGUAGES, compile_config, default_draft
+from .config import (
+    ANALYTICS_SERVICE,
+    CATEGORY_NECESSARY,
+    GA4_SERVICE,
+    LANGUAGES,
+    compile_config,
+    default_draft,
+)
 from .domains import domain_pattern_clean
 from .models import Domain, Installation, PublishedVersion
 from .services import ga4_loaded_by_banner, publish_by_operator
@@ -20,9 +27,6 @@ from .services import ga4_loaded_by_banner, publish_by_operator
 INSTALLATION_NAME = "consentserve.com"
 # The categories the website needs.
 CATEGORIES = (CATEGORY_NECESSARY, "statistics")
-# The website's tracker (consentserve/analytics), named by base.html's tag, so visitors consent to
-# it apart from Google Analytics in the same category (register activity first-party-analytics).
-ANALYTICS_SERVICE = "consentserve-analytics"
 TEXTS = {
     "de": {
         "body": (

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
+from consentserve.banner.loader import preview_response
 from consentserve.collector import exports
 from consentserve.collector.log_selectors import (
     Cursor,
@@ -298,8 +298,4 @@ def consent_proof_script(request, membership, installation_id, record_id):
     runtime skips the origin check, reads and writes no cookie or storage and records nothing."""
     installation = _installation(membership, installation_id)
     record = _record(membership, installation, record_id)
-    config = dict(record.version.config) | {"preview": True}
-    if request.GET.get("layer") == "2":
-        config["preview_layer"] = 2
-    body = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};\n".encode() + BUNDLE.read_bytes()
-    return HttpResponse(body, content_type=CONTENT_TYPE)
+    return preview_response(record.version.config, request.GET.get("layer"))

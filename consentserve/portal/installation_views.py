@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from consentserve.analytics.embed import has_category, has_service, tracker_tag
-from consentserve.banner.loader import BUNDLE, CONTENT_TYPE, script_json
+from consentserve.banner.loader import CONTENT_TYPE, preview_response
 from consentserve.core.csp import GOOGLE_ANALYTICS
 from consentserve.installations import selectors, services
 from consentserve.installations.catalog import catalog_get, transfer_text
@@ -688,11 +688,7 @@ def preview_script(request, membership, installation_id):
             "/* CONSENTserve: the draft is not valid */\n", status=409, content_type=CONTENT_TYPE
         )
         return response
-    config = compile_config(installation, version=0) | {"preview": True}
-    if request.GET.get("layer") == "2":
-        config["preview_layer"] = 2
-    body = f"window.__CONSENTSERVE_CONFIG__={script_json(config)};\n".encode() + BUNDLE.read_bytes()
-    return HttpResponse(body, content_type=CONTENT_TYPE)
+    return preview_response(compile_config(installation, version=0), request.GET.get("layer"))
 
 
 # --- versions -----------------------------------------------------------------------------------

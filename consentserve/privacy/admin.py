@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consentserve.audit.audited_admin import AuditedAdmin
+from consentserve.core.read_only_admin import ReadOnlyAdmin
 
 from .legal_holds import hold_release, statutory_expiry
 from .models import (
@@ -16,17 +17,6 @@ from .models import (
 )
 from .register import get_register
 from .requests.admin import PrivacyRequestAdmin
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AccessLogEntry)
