@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench bench-banner bench-collector bench-analytics ci clean
+.PHONY: run test test-sqlite test-postgres test-future lint fmt checks messages bench bench-banner bench-collector bench-analytics ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -22,8 +22,9 @@ run: $(VENV)/.installed
 	$(BIN)/consentserve demo
 	$(BIN)/consentserve serve --port 8000
 
-## test: the whole suite on SQLite and on PostgreSQL, browser tests included
-test: test-sqlite test-postgres
+## test: the whole suite on SQLite and on PostgreSQL, browser tests included, and on SQLite
+## again with the clock moved ahead
+test: test-sqlite test-postgres test-future
 
 test-sqlite: $(VENV)/.installed
 	scripts/system-deps test
@@ -32,6 +33,14 @@ test-sqlite: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	scripts/system-deps test
 	scripts/with-postgres $(PYTEST) -q
+
+## test-future: the SQLite suite with every process's clock (Chromium and test servers too)
+## FUTURE ahead through libfaketime, across a year end: a test that breaks with the calendar
+## fails today, not next year
+FUTURE ?= +400d
+test-future: $(VENV)/.installed
+	scripts/system-deps test
+	scripts/with-future-clock "$(FUTURE)" $(PYTEST) -q
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .

@@ -1,7 +1,25 @@
+"""Fixtures shared by every test, and the house rule on time.
+
+Time in tests. The suite passes on every date; CI proves it by running it a second time with
+the clock 400 days ahead (`make test-future`, libfaketime for every process of the run, the
+browser and the test servers included). So:
+
+- A test that uses a fixed date travels to it, and builds every object there: mark it (or its
+  module) `@pytest.mark.travel("2026-11-20T12:00:00+01:00")`, or wrap the steps in
+  `time_machine.travel(...)`. Objects stamped "now" (`created_at`, `signed_on`) then carry that
+  date, not the day the suite runs.
+- A test that uses "now" derives every date from `timezone.now()` / `timezone.localdate()` (or
+  the travelled time); it never writes a year, a month or "this month" as a literal.
+- Nothing that expires (a certificate, a checked-on date, a partition) may be fixed in a test
+  without travelling to a day on which it is valid.
+"""
+
 import os
 import shutil
+from datetime import datetime
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 from support import Inbox, free_port
@@ -9,6 +27,21 @@ from support import Inbox, free_port
 from consentserve.privacy import access_log
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(autouse=True)
+def _travel(request):
+    """`@pytest.mark.travel(when)`: the whole test runs from `when` on, with the clock ticking."""
+    marker = request.node.get_closest_marker("travel")
+    if marker is None:
+        yield
+        return
+    (when,) = marker.args
+    destination = datetime.fromisoformat(when) if isinstance(when, str) else when
+    if destination.tzinfo is None:
+        raise TypeError("pytest.mark.travel needs an aware time")
+    with time_machine.travel(destination, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,8 @@ from consentserve.installations.models import Installation, PublishedVersion
 BERLIN = ZoneInfo("Europe/Berlin")
 NOVEMBER = date(2026, 11, 1)
 ISSUE_TIME = datetime(2026, 12, 1, 4, 15, tzinfo=BERLIN)
+# The billing tests build their customers during the month they bill, as production does.
+DURING_NOVEMBER = datetime(2026, 11, 20, 12, 0, tzinfo=BERLIN)
 
 
 def plans_seeded() -> None:

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from facturx import get_xml_from_pdf, xml_check_xsd
 from lxml import etree
 from pypdf import PdfReader
-from test_billing_factories import ISSUE_TIME, NOVEMBER, billed_customer, decisions
+from test_billing_factories import DURING_NOVEMBER, ISSUE_TIME, NOVEMBER, billed_customer, decisions
 
 from consentserve.billing.documents import invoice_pdf
 from consentserve.billing.errors import BillingError, ErrorCode
@@ -22,7 +22,7 @@ from consentserve.billing.models import Invoice, InvoiceImmutable, InvoiceLine, 
 from consentserve.billing.runs import invoices_run
 from consentserve.privacy.models import LegalHold
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.travel(DURING_NOVEMBER)]
 
 RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
 

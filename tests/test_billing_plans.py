@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
-from test_billing_factories import ISSUE_TIME, NOVEMBER, billed_customer, decisions
+from test_billing_factories import DURING_NOVEMBER, ISSUE_TIME, NOVEMBER, billed_customer, decisions
 
 from consentserve.billing.errors import BillingError, ErrorCode
 from consentserve.billing.invoicing import invoice_issue
@@ -22,9 +22,9 @@ from consentserve.billing.subscriptions import (
 from consentserve.billing.usage import usage_for_month
 from consentserve.installations.models import Installation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.travel(DURING_NOVEMBER)]
 
-IN_NOVEMBER = date(2026, 11, 20)
+IN_NOVEMBER = DURING_NOVEMBER.date()
 
 
 def test_the_plans_of_the_pricing_page_are_seeded():

@@ -78,7 +78,8 @@ class Server:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        # Generous: `serve` collects static files before it binds, slow on a loaded machine.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -87,8 +88,9 @@ class Server:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"server did not start: {self.proc.stdout.read().decode()}")
+        self.proc.kill()
+        output = self.proc.communicate()[0].decode()
+        raise AssertionError(f"server did not start: {output}")
 
     def stop(self):
         self.proc.terminate()
