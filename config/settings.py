@@ -131,7 +131,10 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "CONSENTserve: "
 ACCOUNT_LOGOUT_REDIRECT_URL = "website:home"
 # Counted per client address and per account; limits on failed sign-ins also cover the second
-# factor (allauth counts wrong codes per user under "login_failed").
+# factor (allauth counts wrong codes per user under "login_failed"). The per-account count of
+# failed sign-ins is per account and client network together (AccountAdapter), so nobody can
+# lock another person out.
+ACCOUNT_ADAPTER = "consentserve.accounts.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
