@@ -171,6 +171,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
 }
+# Seconds within which a request (headers and body) must arrive whole (core/read_timeout.py).
+CONSENTSERVE_READ_TIMEOUT = env.float("CONSENTSERVE_READ_TIMEOUT", default=20.0)
 CONSENTSERVE_RATELIMIT_CACHE = env.str("CONSENTSERVE_RATELIMIT_CACHE", default="ratelimit")
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
