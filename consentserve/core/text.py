@@ -28,6 +28,10 @@ class Unstorable(ValueError):
 def storable(value: str, longest: int) -> str:
     """`value` in normal form C, or Unstorable: lone surrogates, control characters, or more
     than `longest` characters once normalised."""
+    if value.isascii() and value.isprintable():  # the usual case, two C calls
+        if len(value) > longest:
+            raise Unstorable(f"must be at most {longest} characters")
+        return value
     if not value.isascii():
         try:
             value.encode("utf-8")
