@@ -36,6 +36,12 @@ def test_the_admin_login_hands_over_to_the_portal_login_with_next(client):
     # The back office itself sends there too, by way of the admin's login URL.
     response = client.get("/backoffice/", follow=True)
     assert response.redirect_chain[-1][0] == "/de/account/login/?next=%2Fbackoffice%2F"
+    # The login names where staff are going.
+    page = client.get("/en/account/login/?next=/backoffice/").content.decode()
+    assert "<h1>Sign in to the back office</h1>" in page
+    page = client.get("/de/account/login/?next=/backoffice/").content.decode()
+    assert "<h1>Anmeldung zum Backoffice</h1>" in page
+    assert "<h1>Sign in to the customer portal</h1>" in client.get(LOGIN).content.decode()
     # Another site as `next` is not followed.
     response = client.get("/backoffice/login/?next=https://evil.example/")
     assert response["Location"] == "/de/account/login/?next=%2Fbackoffice%2F"
