@@ -7,6 +7,8 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.test import override_settings
+from test_consent_log_factories import make_records
+from test_consent_self_service import page_url, shop, visitor  # noqa: F401 - shop is a fixture
 from test_website_quote import VALID
 
 from consentserve.core import ratelimit
@@ -80,3 +82,21 @@ def test_counts_are_shared_by_every_process():
             keys = [row[0] for row in cursor.fetchall()]
         assert keys
         assert not any("203.0.113" in key for key in keys)
+
+
+def test_the_visitor_record_page_opens_again_when_the_minute_is_over(shop):  # noqa: F811
+    """Asking on and on, as one /24 did, no longer keeps the page shut for the network."""
+    from consentserve.collector.self_service import REQUESTS_PER_MINUTE
+
+    _a, installation, version = shop
+    [record] = make_records(installation, version, 1)
+    url = page_url(installation, record.consent_id)
+    client = visitor()
+    with override_settings(CACHES=SHARED), time_machine.travel(START, tick=False) as traveller:
+        statuses = [client.get(url).status_code for _ in range(REQUESTS_PER_MINUTE + 1)]
+        assert statuses == [200] * REQUESTS_PER_MINUTE + [429]
+        for _ in range(5):
+            traveller.shift(timedelta(seconds=10))
+            assert client.get(url).status_code == 429
+        traveller.move_to(START.replace(minute=6, second=1))
+        assert client.get(url).status_code == 200
