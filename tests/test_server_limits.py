@@ -118,3 +118,56 @@ def test_the_server_speaks_only_the_documented_suites(tmp_path):
                 context.wrap_socket(raw)
     finally:
         server.stop()
+
+
+async def _hello(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+@pytest.mark.parametrize("protocol", ["H11ReadTimeout", "HttpToolsReadTimeout"])
+def test_both_protocols_cut_half_sent_requests_and_answer_whole_ones(settings, protocol):
+    """In process, for the protocol uvicorn would not pick here as well."""
+    import asyncio
+
+    import uvicorn
+
+    from consentserve.core import read_timeout
+
+    settings.CONSENTSERVE_READ_TIMEOUT = 1.0
+    port = free_port()
+    config = uvicorn.Config(
+        _hello,
+        host="127.0.0.1",
+        port=port,
+        http=getattr(read_timeout, protocol),
+        lifespan="off",
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port)) as slow:
+            slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            assert _closed_within(slow, 10) < 5
+        with socket.create_connection(("127.0.0.1", port)) as body:
+            body.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{")
+            assert _closed_within(body, 10) < 5
+        with socket.create_connection(("127.0.0.1", port)) as whole:
+            whole.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(1.5)  # answering is not timed; the connection is kept alive
+            whole.settimeout(5)
+            assert whole.recv(1024).startswith(b"HTTP/1.1 200")
+            whole.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert whole.recv(1024).startswith(b"HTTP/1.1 200")
+    finally:
+        server.should_exit = True
+        thread.join(10)
