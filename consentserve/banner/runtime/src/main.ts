@@ -94,7 +94,7 @@ function start(config: Config): void {
     });
     const retry = () => again || setTimeout(() => record(c, true), 2000);
     try {
-      fetch(endpoint, { method: "POST", body, keepalive: true, credentials: "omit" }).then((r) => {
+      fetch(endpoint, { method: "POST", body, keepalive: true }).then((r) => {
         const s = r.status;
         if (s > 499 || s === 429 || s === 408) retry();
         else if (c.pending === p) {
