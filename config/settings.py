@@ -131,7 +131,10 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "CONSENTserve: "
 ACCOUNT_LOGOUT_REDIRECT_URL = "website:home"
 # Counted per client address and per account; limits on failed sign-ins also cover the second
-# factor (allauth counts wrong codes per user under "login_failed").
+# factor (allauth counts wrong codes per user under "login_failed"). The per-account count of
+# failed sign-ins is per account and client network together (AccountAdapter), so nobody can
+# lock another person out.
+ACCOUNT_ADAPTER = "consentserve.accounts.adapters.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -144,11 +147,14 @@ MFA_ADAPTER = "consentserve.accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "CONSENTserve"
 # The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
-# Rate-limit counters and spent TOTP codes live in the cache, which therefore must be shared by
-# every worker process: a file cache under VAR_DIR needs no extra service. The test suite uses a
-# cache that keeps nothing, so no counter leaks from one test into the next or between test
-# runs on one machine; tests of rate limits switch a real cache on. Above MAX_ENTRIES the cache
-# drops a third of its entries at random, counters included, so it is far above Django's 300.
+# allauth's sign-in limits and spent TOTP codes live in the cache, which therefore must be shared
+# by every worker process: a file cache under VAR_DIR needs no extra service. The test suite
+# uses a cache that keeps nothing, so no counter leaks from one test into the next or between
+# test runs on one machine; tests of rate limits switch a real cache on. Above MAX_ENTRIES the
+# cache drops a third of its entries at random, counters included, so it is far above Django's
+# 300. The limits of forms, pages and the API (core/ratelimit.py) count in the "ratelimit"
+# cache: the database's (its table is made by core's migration), shared by every process and
+# server; `CONSENTSERVE_RATELIMIT_CACHE` names another alias where a deployment has one.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.dummy.DummyCache"
@@ -156,8 +162,18 @@ CACHES = {
         else "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache"),
         "OPTIONS": {"MAX_ENTRIES": 10_000},
-    }
+    },
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if MODE == "test"
+        else "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "consentserve_ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
 }
+# Seconds within which a request (headers and body) must arrive whole (core/read_timeout.py).
+CONSENTSERVE_READ_TIMEOUT = env.float("CONSENTSERVE_READ_TIMEOUT", default=20.0)
+CONSENTSERVE_RATELIMIT_CACHE = env.str("CONSENTSERVE_RATELIMIT_CACHE", default="ratelimit")
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -32,7 +32,6 @@ def _serve(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
-    import uvicorn
     from django.conf import settings
 
     if not settings.DEBUG:
@@ -41,8 +40,10 @@ def _serve(args: argparse.Namespace) -> None:
         from consentserve.core.https_redirect import start_redirect_server
 
         start_redirect_server(args.host, args.redirect_port, https_port=args.port)
-    uvicorn.run(
-        "config.asgi:application",
+    from consentserve.core import read_timeout, tls
+
+    tls.serve(
+        app="config.asgi:application",
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -54,6 +55,10 @@ def _serve(args: argparse.Namespace) -> None:
         access_log=False,  # uvicorn's log would hold IPs; the access log under retention does
         server_header=False,
         lifespan="off",
+        # A request must arrive whole within CONSENTSERVE_READ_TIMEOUT (core/read_timeout.py);
+        # with h11, headers larger than 16 KB are refused.
+        http=read_timeout.PROTOCOL,
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 

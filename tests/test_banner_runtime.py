@@ -210,6 +210,7 @@ class Site:
         self.requests = []
         self.aborted = []
         self.beacons = []
+        self.collector_answers = []  # the next answers of the collector: a status or "abort"
         self.problems = []
         self.dialogs = []
         page.on("console", self._console)
@@ -249,7 +250,15 @@ class Site:
             )
         elif url == ENDPOINT and request.method == "POST":
             self.beacons.append(json.loads(request.post_data))
-            route.fulfill(status=204, body="")
+            # As the collector answers: the allowed origin echoed.
+            answer = self.collector_answers.pop(0) if self.collector_answers else 204
+            if answer == "abort":
+                route.abort()
+                return
+            headers = {"Access-Control-Allow-Origin": self.origin}
+            if answer == 503:
+                headers["Retry-After"] = "1"
+            route.fulfill(status=answer, headers=headers, body="")
         elif url == VIDEO:
             route.fulfill(status=200, content_type="text/html", body="<p>video</p>")
         else:

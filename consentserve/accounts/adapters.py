@@ -1,4 +1,7 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.http import HttpRequest
 
 from consentserve.core.crypto import decrypt, encrypt
 
@@ -12,3 +15,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return decrypt(encrypted_text)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """Failed sign-ins are counted per account *and* client network (the address truncated
+        as allauth's per-address limit does): a stranger who guesses wrong five times locks
+        only themselves out, not the account's owner, while one network still gets only five
+        guesses per account. The per-address limit (`login_failed`, `…/ip`) stays on top."""
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account}:{ratelimit.get_ip(request)}"

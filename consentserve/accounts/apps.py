@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "consentserve.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from .staff_login import backoffice_login_install
+
+        backoffice_login_install()

@@ -21,6 +21,7 @@ from consentserve.collector.asgi import (
     body_admitted,
     client_ip,
     origin_allowed,
+    unstorable,
 )
 from consentserve.collector.errors import Rejected
 from consentserve.collector.published import Published
@@ -29,7 +30,7 @@ from consentserve.collector.rollups import device_class
 
 from .contract import MAX_BODY, parse
 from .sites import Switches
-from .writer import STORED, Incoming, writer_get, writer_reset
+from .writer import REFUSED, STORED, Incoming, writer_get, writer_reset
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ class Ingest:
                 raise Rejected(
                     503, "busy", "Too many events at once; try again in a second.", retry_after=1
                 ) from None
-            if await future != STORED:
+            outcome = await future
+            if outcome == REFUSED:
+                raise unstorable("event")
+            if outcome != STORED:
                 raise Rejected(503, "unavailable", "The event could not be stored.", retry_after=1)
             await answer(send, 204, allowed_origin)
         except Rejected as rejected:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import msgspec
 
 from consentserve.collector.errors import Rejected
+from consentserve.core.text import Unstorable, storable
 
 MAX_BODY = 2048
 MAX_PATH = 1024
@@ -28,7 +29,6 @@ _HOST = re.compile(
     r"\A[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\Z"
 )
 _LANGUAGE = re.compile(r"\A[a-z]{2,3}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _decode = msgspec.json.Decoder().decode
 
 
@@ -44,7 +44,7 @@ class Body:
 def parse(raw: bytes) -> Body:
     try:
         data = _decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # deep nesting: 400 too
         raise Rejected(400, "invalid_json", "The body is not JSON text in UTF-8.") from None
     if not isinstance(data, dict):
         raise Rejected(400, "not_an_object", "The body must be a JSON object.")
@@ -77,11 +77,11 @@ def _text(data: dict, key: str, longest: int) -> str:
     value = data.get(key, "")
     if not isinstance(value, str):
         raise _invalid(key, "must be a string")
-    if len(value) > longest:
-        raise _invalid(key, f"must be at most {longest} characters")
-    if _CONTROL.search(value):
-        raise _invalid(key, "must not contain control characters")
-    return value
+    # Storable text, checked before the event is queued with others (consentserve.core.text).
+    try:
+        return storable(value, longest)
+    except Unstorable as error:
+        raise _invalid(key, error.reason) from None
 
 
 def _invalid(key: str, why: str) -> Rejected:

@@ -5,7 +5,8 @@ A request queues its event with an asyncio future and waits; the thread takes wh
 (up to `group` events), hashes the visitors with the day's salt, reads each visitor's previous
 event, inserts the events and adds them to the daily roll-ups in one transaction, and only then
 completes the futures. A full queue refuses at once (`submit` raises queue.Full); a failed
-commit answers every event of the group with FAILED and stores none of them."""
+group is written again event by event, so that an event the database refuses (REFUSED) costs
+only itself; when the database itself failed, every event of the group is FAILED."""
 
 import asyncio
 import contextlib
@@ -18,7 +19,13 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from consentserve.core.group_writer import STOP, GroupWriterThread, OnePerProcess
+from consentserve.core.group_writer import (
+    STOP,
+    GroupWriterThread,
+    OnePerProcess,
+    reconnect,
+    row_refusable,
+)
 
 from .models import AnalyticsDaily, AnalyticsEvent, AnalyticsVisitor
 from .tally import Event, Seen, Tally
@@ -26,7 +33,7 @@ from .visitors import salt_for, visitor_hash
 
 log = logging.getLogger(__name__)
 
-STORED, FAILED = "stored", "failed"
+STORED, FAILED, REFUSED = "stored", "failed", "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,31 +193,51 @@ class Writer(GroupWriterThread):
         return False
 
     def _write(self, batch: list) -> None:
+        items = [item for _loop, _future, item in batch]
         try:
-            store([item for _loop, _future, item in batch])
-            outcome = STORED
-            self.stored += len(batch)
-        except Exception as exc:  # noqa: BLE001 - the requests get 503; the thread lives on
+            store(items)
+            outcomes = [STORED] * len(batch)
+        except Exception as exc:  # noqa: BLE001 - the requests get an answer; the thread lives on
             # No event data in the log: it holds personal data.
             log.error(
                 "analytics events: a group of %d could not be written (%s)",
                 len(batch),
                 type(exc).__name__,
             )
-            outcome = FAILED
-            with contextlib.suppress(Exception):
-                connection.close()
+            outcomes = _one_by_one(items, exc)
+        self.stored += outcomes.count(STORED)
         self.groups += 1
         by_loop = defaultdict(list)
-        for loop, future, _item in batch:
-            by_loop[loop].append(future)
-        for loop, futures in by_loop.items():
+        for (loop, future, _item), outcome in zip(batch, outcomes, strict=True):
+            by_loop[loop].append((future, outcome))
+        for loop, answers in by_loop.items():
             with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(_complete, futures, outcome)
+                loop.call_soon_threadsafe(_complete, answers)
 
 
-def _complete(futures: list[asyncio.Future], outcome: str) -> None:
-    for future in futures:
+def _one_by_one(items: list[Incoming], exc: Exception) -> list[str]:
+    """After a failed group, each event in a transaction of its own, as the consent writer
+    does: an event the database refuses (REFUSED, answered 400) costs only itself."""
+    if not row_refusable(exc):
+        reconnect()
+        return [FAILED] * len(items)
+    if len(items) == 1:
+        return [REFUSED]
+    outcomes = []
+    for index, item in enumerate(items):
+        try:
+            store([item])
+            outcomes.append(STORED)
+        except Exception as item_exc:  # noqa: BLE001 - that event's request gets its answer
+            if not row_refusable(item_exc):
+                reconnect()
+                return outcomes + [FAILED] * (len(items) - index)
+            outcomes.append(REFUSED)
+    return outcomes
+
+
+def _complete(answers: list[tuple[asyncio.Future, str]]) -> None:
+    for future, outcome in answers:
         if not future.done():
             future.set_result(outcome)
 

@@ -2,13 +2,11 @@
 worker process counts against the same limit. Fixed windows of a minute: Retry-After says when
 the current one ends."""
 
-import time
-
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-from consentserve.core.ratelimit import rate_limit_hit
+from consentserve.core.ratelimit import rate_limit_hit, retry_after
 
 WINDOW_SECONDS = 60
 DEFAULT_RATE = 600  # requests per key and minute; CONSENTSERVE_API_RATE overrides, 0 = off
@@ -22,13 +20,12 @@ class PerKeyThrottle(BaseThrottle):
         api_key = getattr(request, "auth", None)
         if not limit or api_key is None:
             return True
-        window = int(time.time() // WINDOW_SECONDS)
-        return rate_limit_hit(
+        return rate_limit_hit(  # its windows are the clock's minutes
             scope="api",
-            ident=f"{api_key.pk}:{window}",
+            ident=str(api_key.pk),
             limit=limit,
             period_seconds=WINDOW_SECONDS,
         )
 
     def wait(self) -> float | None:
-        return WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+        return retry_after(WINDOW_SECONDS)

@@ -29,7 +29,7 @@ from .dedupe import RecentDecisions
 from .errors import Rejected
 from .published import Published
 from .ratelimit import RateLimit
-from .writer import DUPLICATE, STORED, writer_get
+from .writer import DUPLICATE, REFUSED, STORED, writer_get
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,8 @@ class Collector:
         if outcome == DUPLICATE:
             raise _duplicate()
         self._forget(recent_key)
+        if outcome == REFUSED:
+            raise unstorable("decision")
         raise Rejected(503, "unavailable", "The decision could not be recorded.", retry_after=1)
 
     def _forget(self, recent_key) -> None:
@@ -180,6 +182,12 @@ def _origin_check(domains: tuple[str, ...], origin: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and host in _LOOPBACK and host in domains
+
+
+def unstorable(what: str) -> Rejected:
+    """The database refused this one row (its neighbours were stored): sending it again would
+    not help, so a 400, not a 503."""
+    return Rejected(400, "unstorable", f"The {what} holds values the database cannot store.")
 
 
 def _duplicate() -> Rejected:

@@ -18,10 +18,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from consentserve.core.text import Unstorable, storable
+
 from .errors import Rejected
 
 MAX_BODY = 4096
 MAX_PATH = 1024
+MAX_LANGUAGE = 8
+MAX_ID = 100  # a category's or service's ID, as the statistics store it
 ACTIONS = frozenset({"accept_all", "reject_all", "custom", "withdraw", "gpc"})
 KEYS = frozenset(
     {
@@ -41,7 +45,6 @@ KEYS = frozenset(
 OPTIONAL_KEYS = frozenset({"time"})
 _CONSENT_ID = re.compile(r"\A[A-Za-z0-9_-]{22}\Z")
 _SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A device clock outside these bounds is broken, not a time worth keeping as proof.
 _EARLIEST_MS = 1_577_836_800_000  # 2020-01-01
 _LATEST_MS = 4_102_444_800_000  # 2100-01-01
@@ -135,11 +138,11 @@ def decision_parse(body: bytes) -> Decision:
         version=data.version,
         sha256=data.sha256,
         action=data.action,
-        categories=data.categories,
-        services=data.services,
+        categories=_keys(data.categories, "categories"),
+        services=_keys(data.services, "services"),
         layer=data.layer,
         gpc=data.gpc,
-        language=data.language,
+        language=_text(data.language, "language", MAX_LANGUAGE),
         path=_path(data.path),
         time=_time(data.time),
     )
@@ -173,8 +176,8 @@ def _decision_parse_checked(body: bytes) -> Decision:
     action = data["action"]
     if not isinstance(action, str) or action not in ACTIONS:
         raise _invalid("action", f"must be one of {', '.join(sorted(ACTIONS))}")
-    categories = _flags(data["categories"], "categories")
-    services = _flags(data["services"], "services")
+    categories = _keys(_flags(data["categories"], "categories"), "categories")
+    services = _keys(_flags(data["services"], "services"), "services")
     layer = data["layer"]
     if not _whole(layer) or layer not in (0, 1, 2):
         raise _invalid("layer", "must be 0, 1 or 2")
@@ -182,8 +185,9 @@ def _decision_parse_checked(body: bytes) -> Decision:
     if not isinstance(gpc, bool):
         raise _invalid("gpc", "must be true or false")
     language = data["language"]
-    if not isinstance(language, str) or not 1 <= len(language) <= 8:
+    if not isinstance(language, str) or not 1 <= len(language) <= MAX_LANGUAGE:
         raise _invalid("language", "must be a language code")
+    language = _text(language, "language", MAX_LANGUAGE)
     return Decision(
         consent_id=consent_id,
         version=version,
@@ -199,11 +203,28 @@ def _decision_parse_checked(body: bytes) -> Decision:
     )
 
 
+def _text(value: str, field: str, longest: int) -> str:
+    """Text the database can store (consentserve.core.text), checked before the decision is
+    queued with others: one unstorable value must not fail its neighbours' commit."""
+    try:
+        return storable(value, longest)
+    except Unstorable as error:
+        raise _invalid(field, error.reason) from None
+
+
+def _keys(flags: dict, field: str) -> dict:
+    """The IDs of `categories` or `services`, checked as text; normalised where they need it.
+    (Only IDs equal to the version's are ever stored: `decision_check` refuses any other.)"""
+    joined = "".join(flags)
+    if joined.isascii() and joined.isprintable():
+        return flags  # the usual case, without building a new dict
+    return {_text(key, field, MAX_ID): value for key, value in flags.items()}
+
+
 def _path(value) -> str:
     if not isinstance(value, str) or not value.startswith("/") or len(value) > MAX_PATH:
         raise _invalid("path", f"must be a path starting with / of at most {MAX_PATH} characters")
-    if _CONTROL.search(value):
-        raise _invalid("path", "must not contain control characters")
+    value = _text(value, "path", MAX_PATH)
     # Query and fragment can carry personal data (e-mail addresses, tokens): never stored.
     for mark in ("?", "#"):
         value = value.split(mark, 1)[0]

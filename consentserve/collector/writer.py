@@ -13,8 +13,11 @@ a process killed at any moment loses only rows that nobody was told were stored.
 
 Outcomes: STORED; DUPLICATE (the unique key installation, consent ID, client time already
 held it: `ON CONFLICT DO NOTHING`, and only when a group inserts fewer rows than it has is it
-written again row by row to find out which); FAILED (the commit failed: that group's requests
-answer 503 and may be retried). When `queue_size` rows are gathering or handed over and not
+written again row by row to find out which); REFUSED (the database refused this row's values:
+its request answers 400; after a group fails so, each of its rows is written in a transaction
+of its own, so the row costs only itself and never its neighbours, whatever installation they
+came from); FAILED (the database failed: that group's requests answer 503 and may be sent
+again). When `queue_size` rows are gathering or handed over and not
 yet taken, `submit` refuses at once (raises queue.Full).
 
 The stored rows of a group are added to the statistics roll-ups (rollups.py) in the same
@@ -32,14 +35,20 @@ import msgspec
 from django.conf import settings
 from django.db import connection, transaction
 
-from consentserve.core.group_writer import STOP, GroupWriterThread, OnePerProcess
+from consentserve.core.group_writer import (
+    STOP,
+    GroupWriterThread,
+    OnePerProcess,
+    reconnect,
+    row_refusable,
+)
 
 from .models import ConsentRecord
 from .rollups import RollupWriter
 
 log = logging.getLogger(__name__)
 
-STORED, DUPLICATE, FAILED = "stored", "duplicate", "failed"
+STORED, DUPLICATE, FAILED, REFUSED = "stored", "duplicate", "failed", "refused"
 # The order of the values in a row, as the request builds it.
 COLUMNS = (
     "installation_id",
@@ -255,17 +264,14 @@ class Writer(GroupWriterThread):
         rows = [row for gathering in batch for row in gathering.rows]
         try:
             outcomes = self._insert(rows)
-        except Exception as exc:  # noqa: BLE001 - the requests get 503; the thread lives on
+        except Exception as exc:  # noqa: BLE001 - the requests get an answer; the thread lives on
             # No row data in the log: it holds personal data.
             log.error(
                 "consent records: a group of %d could not be written (%s)",
                 len(rows),
                 type(exc).__name__,
             )
-            outcomes = [FAILED] * len(rows)
-            # Start the next group on a fresh connection; closing a broken one may fail too.
-            with contextlib.suppress(Exception):
-                connection.close()
+            outcomes = self._row_by_row(rows, exc)
         self.groups += 1
         self.stored += outcomes.count(STORED)
         start = 0
@@ -279,6 +285,32 @@ class Writer(GroupWriterThread):
         if self._since_checkpoint >= CHECKPOINT_ROWS:
             self._since_checkpoint = 0
             self._checkpoint()
+
+    def _row_by_row(self, rows: list[tuple], exc: Exception) -> list[str]:
+        """After a failed group, each row in a transaction of its own, so that a row the
+        database refuses costs only itself (REFUSED: its request answers 400) and its
+        neighbours are stored. When the database itself failed (no connection, disk full),
+        every row is FAILED (503, to be sent again) without trying each."""
+        if not row_refusable(exc):
+            reconnect()
+            return [FAILED] * len(rows)
+        if len(rows) == 1:
+            return [REFUSED]
+        outcomes = []
+        for index, row in enumerate(rows):
+            try:
+                outcomes.extend(self._insert([row]))
+            except Exception as row_exc:  # noqa: BLE001 - that row's request gets its answer
+                if not row_refusable(row_exc):
+                    reconnect()
+                    return outcomes + [FAILED] * (len(rows) - index)
+                outcomes.append(REFUSED)
+        log.error(
+            "consent records: %d of a group of %d refused by the database",
+            outcomes.count(REFUSED),
+            len(rows),
+        )
+        return outcomes
 
     def _checkpoint(self) -> None:
         """On SQLite, copy the WAL into the database file now that the group has been

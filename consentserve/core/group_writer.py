@@ -5,12 +5,33 @@ puts STOP into the queue. Subclasses say how a group is gathered (`_fill`) and w
 (`_write`); the event loop's side (queueing, futures, bounds) is theirs."""
 
 import atexit
+import contextlib
 import threading
 from collections.abc import Callable
 
 from django.db import connection
 
 STOP = object()
+_REFUSALS = frozenset({"DataError", "IntegrityError"})
+_FAILURES = frozenset({"OperationalError", "InterfaceError"})
+
+
+def row_refusable(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing a row's values (text it cannot encode or store,
+    a value out of range) rather than the database failing (no connection, disk full): only
+    then is a failed group worth writing again row by row."""
+    if isinstance(exc, ValueError):  # SQLite's driver: UnicodeEncodeError is a ValueError
+        return True
+    # The writers use the raw DB-API connection, whose errors are the driver's own classes
+    # (sqlite3's, psycopg's), not Django's: told apart by their PEP 249 names.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & _REFUSALS) and not names & _FAILURES
+
+
+def reconnect() -> None:
+    """Start the next group on a fresh connection; closing a broken one may fail too."""
+    with contextlib.suppress(Exception):
+        connection.close()
 
 
 class GroupWriterThread:

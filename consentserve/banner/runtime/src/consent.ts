@@ -10,6 +10,10 @@ export interface Consent {
   services: Record<string, boolean>;
   time: number;
   gpc: boolean;
+  // Set while the collector has not acknowledged the decision: what its record needs beyond
+  // the decision itself, so that the next page view can send it again: action, layer, the
+  // browser's GPC signal ("1" or "0"), language, path.
+  pending?: string[];
 }
 
 // What the visitor picked: services where a category has them, the category itself where not.
@@ -92,6 +96,8 @@ export function makeConsent(config: Config, choice: Choice, id: string, gpc: boo
 // 2|id|version|sha|fingerprint|time (base36 ms)|gpc|categories|services, where the last two
 // list, joined by "+", only what decoding cannot derive: granted services outside required
 // categories, and granted categories that have no services and are not required.
+// While the decision is not acknowledged, |action|layer|gpc signal|language|path follow; the
+// path comes last, so a "|" in it needs no escaping.
 export function encode(c: Consent, config: Config): string {
   const required = (id: string) => config.categories.some((cat) => cat.id === id && cat.required);
   const categories = config.categories.filter(
@@ -108,12 +114,15 @@ export function encode(c: Consent, config: Config): string {
     c.gpc ? 1 : 0,
     categories.map((cat) => cat.id).join("+"),
     services.map((s) => s.id).join("+"),
-  ].join("|");
+  ]
+    .concat(c.pending || [])
+    .join("|");
 }
 
 export function decode(value: string, config: Config): Consent | null {
   const f = value.split("|");
-  if (f[0] !== FORMAT || f.length !== 9 || !/^[\w-]{22}$/.test(f[1]) || !/^[0-9a-z]+$/.test(f[5])) return null;
+  if (f[0] !== FORMAT || (f.length !== 9 && f.length < 14) || !/^[\w-]{22}$/.test(f[1]) || !/^[0-9a-z]+$/.test(f[5]))
+    return null;
   const set = (field: string) => {
     const map: Record<string, boolean> = {};
     if (field) field.split("+").forEach((k) => (map[k] = true));
@@ -129,6 +138,7 @@ export function decode(value: string, config: Config): Consent | null {
     services: n.services,
     time: parseInt(f[5], 36),
     gpc: f[6] === "1",
+    pending: f[9] ? f.slice(9, 13).concat(f.slice(13).join("|")) : undefined,
   };
 }
 

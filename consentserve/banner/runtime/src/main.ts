@@ -69,27 +69,41 @@ function start(config: Config): void {
     handleFrames(config, l, granted);
   };
 
-  function record(c: Consent, action: string, layer: number): void {
-    if (!endpoint) return;
+  const save = (c: Consent) =>
+    writeCookie(COOKIE, encode(c, config), Math.round(config.lifetime_days * 86400 - (Date.now() - c.time) / 1000));
+
+  // A decision stays pending in the cookie until the collector has answered it: stored (204),
+  // known already (409: the collector tells a repeat by consent ID and time, so sending again
+  // never stores twice) or refused for good (another 4xx). Without an answer (network error,
+  // 5xx, 429) it is sent again once after 2 s, and on the next page view at the latest.
+  function record(c: Consent, again?: boolean): void {
+    const p = c.pending;
+    if (!endpoint || !p) return;
     const body = JSON.stringify({
       consent_id: c.id,
       version: c.version,
       sha256: config.sha256,
-      action,
+      action: p[0],
       categories: c.categories,
       services: c.services,
-      layer,
-      gpc: gpcSignal,
-      language: l.lang,
-      path: location.pathname,
+      layer: +p[1],
+      gpc: p[2] === "1",
+      language: p[3],
+      path: p[4],
       time: c.time,
     });
+    const retry = () => again || setTimeout(() => record(c, true), 2000);
     try {
-      if (!navigator.sendBeacon(endpoint, body)) {
-        fetch(endpoint, { method: "POST", body, keepalive: true, mode: "no-cors" }).catch(() => undefined);
-      }
+      fetch(endpoint, { method: "POST", body, keepalive: true }).then((r) => {
+        const s = r.status;
+        if (s > 499 || s === 429 || s === 408) retry();
+        else if (c.pending === p) {
+          c.pending = undefined;
+          if (stored === c) save(c);
+        }
+      }, retry);
     } catch (e) {
-      // Recording must never break the page.
+      // Recording must never break the page; the next page view sends it again.
     }
   }
 
@@ -122,11 +136,14 @@ function start(config: Config): void {
     const time = Math.max(Date.now(), previous ? previous.time + 1 : 0);
     const c = makeConsent(config, choice, previous ? previous.id : newId(), gpc, time);
     const withdrawn = previous && !preview ? clean(previous, c) : false;
+    // The path is cut so that the cookie stays far below browsers' 4 KB.
+    if (endpoint)
+      c.pending = [withdrawn ? "withdraw" : action, "" + layer, gpcSignal ? "1" : "0", l.lang, location.pathname.slice(0, 512)];
     current = stored = c;
-    if (!preview) writeCookie(COOKIE, encode(c, config), Math.round(config.lifetime_days * 86400));
+    if (!preview) save(c);
     if (consentMode) consentUpdate(config, c);
     apply();
-    record(c, withdrawn ? "withdraw" : action, layer);
+    record(c);
     const v = view(c);
     listeners.forEach((fn) => {
       try {
@@ -149,6 +166,9 @@ function start(config: Config): void {
     read = true;
     stored = raw ? decode(raw, config) : null;
     current = stored && stillValid(stored, config) ? stored : null;
+    // A decision the collector has not acknowledged yet goes again, once per page view; one
+    // for a version no longer published cannot be rebuilt (its texts' hash is gone).
+    if (stored && stored.pending && stored.version === config.version) record(stored);
     if (current && consentMode) consentUpdate(config, current);
     if (document.body) begin();
     else document.addEventListener("DOMContentLoaded", begin);
