@@ -33,9 +33,11 @@ test-postgres: $(VENV)/.installed
 	scripts/system-deps test
 	scripts/with-postgres $(PYTEST) -q
 
+## lint: ruff format and ruff check, the import contracts between the apps (pyproject.toml)
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
