@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres lint fmt checks messages bench bench-banner bench-collector bench-analytics ci clean
+.PHONY: run test test-sqlite test-postgres lint fmt checks messages req-coverage bench bench-banner bench-collector bench-analytics ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -53,6 +53,11 @@ checks: $(VENV)/.installed
 	  CONSENTSERVE_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  $(MANAGE) check --deploy --fail-level WARNING
+
+## req-coverage: the requirement IDs (docs/requirement-ids.txt) that no test cites with
+## @pytest.mark.req; `scripts/req-coverage --strict` fails on any
+req-coverage:
+	scripts/req-coverage
 
 ## messages: refresh the .po files and compile them
 messages: $(VENV)/.installed
