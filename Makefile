@@ -33,11 +33,13 @@ test-postgres: $(VENV)/.installed
 	scripts/system-deps test
 	scripts/with-postgres $(PYTEST) -q
 
-## lint: ruff format and ruff check, the import contracts between the apps (pyproject.toml)
+## lint: ruff format and ruff check, the import contracts between the apps and mypy against its
+## baseline (all configured in pyproject.toml); .pre-commit-config.yaml runs the same
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check-mypy
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
