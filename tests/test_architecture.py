@@ -11,10 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CEILINGS = {
     "layers": 4,
     "accounts-models": 15,
-    "api-models": 1,
     "collector-models": 9,
-    "installations-models": 12,
-    "privacy-models": 1,
+    "installations-models": 5,
 }
 
 
