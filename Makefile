@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres test-future lint fmt checks messages bench bench-banner bench-collector bench-analytics ci clean
+.PHONY: run test test-sqlite test-postgres test-future lint fmt checks messages req-coverage bench bench-banner bench-collector bench-analytics ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,9 +42,13 @@ test-future: $(VENV)/.installed
 	scripts/system-deps test
 	scripts/with-future-clock "$(FUTURE)" $(PYTEST) -q
 
+## lint: ruff format and ruff check, the import contracts between the apps and mypy against its
+## baseline (all configured in pyproject.toml); .pre-commit-config.yaml runs the same
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check-mypy
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
@@ -60,6 +64,11 @@ checks: $(VENV)/.installed
 	  CONSENTSERVE_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
 	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  $(MANAGE) check --deploy --fail-level WARNING
+
+## req-coverage: the requirement IDs (docs/requirement-ids.txt) that no test cites with
+## @pytest.mark.req; `scripts/req-coverage --strict` fails on any
+req-coverage:
+	scripts/req-coverage
 
 ## messages: refresh the .po files and compile them
 messages: $(VENV)/.installed

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "consentserve.core",
     "consentserve.billing",
     "consentserve.collector",
+    "consentserve.demo",
     "consentserve.installations",
     "consentserve.portal",
     "consentserve.privacy",

@@ -6,9 +6,9 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user
 from test_accounts_login import sign_in
 
-from consentserve.accounts.demo import DEMO_PASSWORD, demo_customer_create
 from consentserve.accounts.models import Membership, Organisation, User
 from consentserve.billing.models import SepaMandate
+from consentserve.demo.customer import DEMO_PASSWORD, demo_customer_create
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from test_accounts_services import DATA
 from consentserve.accounts.services import customer_register
 from consentserve.core.crypto import decrypt
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-G-3")]
 
 LOGIN = "/en/account/login/"
 EMAIL = "erika@beispiel.example"

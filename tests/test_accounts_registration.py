@@ -16,7 +16,7 @@ from consentserve.accounts.models import Membership, OptionalConsent, Organisati
 from consentserve.billing.models import SepaMandate
 from consentserve.privacy.register import get_register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-1", "R-B3-8")]
 
 CSRF_FAILURE_VIEW = "consentserve.website.views.csrf_failure"
 PASSWORD = "lange-sichere-passphrase"

@@ -10,7 +10,7 @@ from consentserve.accounts.models import Membership, OptionalConsent, Organisati
 from consentserve.accounts.services import customer_register
 from consentserve.billing.models import SepaMandate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-1", "R-B3-8")]
 
 DATA = {
     "first_name": "Erika",

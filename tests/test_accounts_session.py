@@ -16,7 +16,7 @@ from test_accounts_login import EMAIL, customer, sign_in
 from test_accounts_registration import PASSWORD
 from test_settings import GOOD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-C1-2")]
 
 TWO_WEEKS = 14 * 24 * 3600
 

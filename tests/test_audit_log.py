@@ -17,7 +17,7 @@ from consentserve.audit.models import AuditEntry
 from consentserve.privacy.retention import retention_run
 from consentserve.website.models import QuoteRequest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-G-3")]
 
 
 def _three():

@@ -17,7 +17,7 @@ from test_banner_runtime import CONFIG
 
 from consentserve.banner.loader import answer_body
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.req("R-C2-1")]
 
 STATIC = Path(__file__).resolve().parent.parent / "consentserve" / "banner" / "static" / "banner"
 CDN = "https://cdn.consentserve.example"

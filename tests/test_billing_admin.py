@@ -6,12 +6,12 @@ import time_machine
 from django.core.management import call_command
 from test_billing_factories import ISSUE_TIME, NOVEMBER, billed_customer
 
-from consentserve.accounts.demo import DEMO_OWNER
 from consentserve.accounts.models import Membership
 from consentserve.audit.models import AuditEntry
 from consentserve.billing.invoicing import invoice_issue
 from consentserve.billing.models import Invoice
 from consentserve.billing.subscriptions import plan_state, subscription_for
+from consentserve.demo.customer import DEMO_OWNER
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from consentserve.privacy.models import DeferredErasure
 from consentserve.privacy.retention import retention_run
 from consentserve.website.models import QuoteRequest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-4", "R-B3-5", "R-B3-6", "R-E-3")]
 
 ERASED_AT = datetime(2027, 2, 1, 10, 0, tzinfo=BERLIN)
 LAST_DAY_HELD = datetime(2034, 12, 31, 12, 0, tzinfo=BERLIN)

@@ -22,7 +22,11 @@ from consentserve.billing.models import Invoice, InvoiceImmutable, InvoiceLine, 
 from consentserve.billing.runs import invoices_run
 from consentserve.privacy.models import LegalHold
 
-pytestmark = [pytest.mark.django_db, pytest.mark.travel(DURING_NOVEMBER)]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.travel(DURING_NOVEMBER),
+    pytest.mark.req("R-B3-4", "R-B3-7"),
+]
 
 RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
 

@@ -16,6 +16,8 @@ from consentserve.billing.selectors import mandate_for_display
 from consentserve.billing.sepa import bic_clean, iban_clean, mandate_reference_new
 from consentserve.billing.services import sepa_mandate_create, sepa_mandate_replace
 
+pytestmark = pytest.mark.req("R-B3-1", "R-G-3")
+
 IBAN = "DE89370400440532013000"
 OTHER_IBAN = "DE02120300000000202051"  # Deutsche Kreditbank, a documented example account
 SWISS_IBAN = "CH9300762011623852957"  # schwifty does not know this bank's BIC

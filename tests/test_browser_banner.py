@@ -8,7 +8,11 @@ import pytest
 from django.core.management import call_command
 from test_browser_pages import Problems
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-F-7"),
+]
 
 # Counts CSP violations from the first script on; the console only shows some of them.
 VIOLATIONS = """

@@ -8,7 +8,11 @@ from test_website_pages import URLS
 
 from consentserve.website.models import QuoteRequest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-B2-1", "R-C1-1"),
+]
 
 
 class Problems:

@@ -11,7 +11,11 @@ from test_portal_factories import make_customer, make_user
 
 from consentserve.accounts.models import Membership
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-B3-2", "R-C1-1"),
+]
 
 
 def signed_in(page, live_server, user):

@@ -10,7 +10,11 @@ from test_accounts_login import fresh_totp_code
 from consentserve.accounts.models import User
 from consentserve.billing.models import SepaMandate
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-B3-1", "R-C1-2"),
+]
 
 ADDRESS = "erika@beispiel.example"
 PASSWORD = "lange-sichere-passphrase"

@@ -17,7 +17,11 @@ from test_browser_pages import Problems
 
 from consentserve.banner import loader
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-C2-1", "R-C2-5"),
+]
 
 MEASUREMENT_ID = "G-TEST1234"
 

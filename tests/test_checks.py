@@ -1,9 +1,12 @@
 """R-REG-2: `manage.py check` fails when a model holds data the register does not describe."""
 
+import pytest
 import yaml
 
 from consentserve.privacy import checks
 from consentserve.privacy.register import REGISTER_PATH, RegisterError, parse_register
+
+pytestmark = pytest.mark.req("R-REG-2")
 
 
 def _data() -> dict:

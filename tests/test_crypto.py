@@ -6,7 +6,7 @@ from django.db import connection
 from consentserve.accounts.models import Organisation
 from consentserve.billing.models import SepaMandate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-1", "R-G-3")]
 
 IBAN = "DE89370400440532013000"
 

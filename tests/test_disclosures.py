@@ -11,7 +11,7 @@ from consentserve.audit.models import AuditEntry
 from consentserve.privacy.models import Disclosure
 from consentserve.privacy.retention import retention_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-D-2")]
 
 FORM = {
     "authority": "Staatsanwaltschaft Kassel",

@@ -14,7 +14,7 @@ from consentserve.installations.catalog import catalog_get, catalog_service_to_c
 from consentserve.installations.config import compile_config, sha256_hex
 from consentserve.installations.models import Installation
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-C2-1")]
 
 GA4 = "google-analytics-4"
 

@@ -19,7 +19,7 @@ from consentserve.privacy.models import LegalHold
 from consentserve.privacy.retention import retention_run
 from consentserve.website.models import QuoteRequest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-4", "R-E-3")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -14,7 +14,7 @@ from consentserve.installations.models import Installation, PublishedVersion
 from consentserve.installations.operator import operator_draft
 from consentserve.privacy.policy import policy_publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-C2-1", "R-F-7")]
 
 
 def published_config() -> dict:

@@ -13,6 +13,8 @@ from django.test import override_settings
 from consentserve.privacy.policy import render_policy
 from consentserve.privacy.register import REGISTER_PATH, parse_register
 
+pytestmark = pytest.mark.req("R-REG-3")
+
 LANGUAGES = ("de", "en")
 # Section C.2 is rendered in full only while the website loads Google Analytics; the tests of
 # this module read the policy as it is then (tests/test_register_in_use.py: both cases).

@@ -15,7 +15,7 @@ from consentserve.privacy.models import PolicyVersion
 from consentserve.privacy.policy import policy_publish, policy_versions
 from consentserve.privacy.register import REGISTER_PATH, get_register, parse_register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-REG-4")]
 
 CHANGED_TEXT = "Wir löschen die Zugriffsdaten spätestens 7 Tage nach dem Zugriff."
 

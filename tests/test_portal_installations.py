@@ -15,7 +15,7 @@ from consentserve.installations.config import MAX_LIFETIME_DAYS
 from consentserve.installations.models import Installation
 from consentserve.portal.config_diff import config_diff
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 
 
 @pytest.fixture

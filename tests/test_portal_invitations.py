@@ -18,7 +18,7 @@ from consentserve.accounts.models import Invitation, Membership
 from consentserve.portal import services
 from consentserve.portal.selectors import token_digest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role
 LINK = re.compile(r"http://testserver(/(de|en)/portal/invitations/([^/\s]+)/)")
 

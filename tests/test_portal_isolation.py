@@ -25,7 +25,7 @@ from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls
 from consentserve.portal.scoping import Action, scoped
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 
 # Routes without parameters cannot name another customer's objects; each one is listed here
 # with what it shows instead, so a new one is looked at before it passes.

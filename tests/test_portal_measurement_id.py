@@ -12,7 +12,7 @@ from consentserve.installations import services
 from consentserve.installations.catalog import catalog_get, catalog_service_to_config
 from consentserve.installations.config import default_draft
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 
 GA4 = "google-analytics-4"
 ROUTE = f"services/{GA4}/measurement-id/"

@@ -10,7 +10,7 @@ from test_portal_factories import make_customer, make_member, make_organisation,
 
 from consentserve.accounts.models import Membership
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role
 
 PAGES = {

@@ -11,7 +11,7 @@ from consentserve.accounts.models import Membership
 from consentserve.portal import services
 from consentserve.portal.errors import ErrorCode, PortalError
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role
 
 

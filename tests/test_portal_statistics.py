@@ -25,7 +25,7 @@ from consentserve.collector import statistics as stats
 from consentserve.collector.models import ACTIONS, ConsentDailyStat, ConsentRecord
 from consentserve.collector.rollups import rollups_add, totals_from_records, totals_stored
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 
 PERIOD = {"date_from": "2026-03-01", "date_to": "2026-03-03"}
 

@@ -15,7 +15,10 @@ from test_privacy_engine_world import PASSWORD, build_world, hold
 from consentserve.accounts.models import OptionalConsent, Organisation
 from consentserve.privacy.models import Objection, Restriction
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.req("R-B3-6", "R-B3-8", "R-F-15", "R-F-16/17", "R-F-18", "R-F-20", "R-F-21"),
+]
 User = get_user_model()
 
 

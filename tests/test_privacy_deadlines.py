@@ -11,6 +11,8 @@ from consentserve.privacy.deadlines import (
     response_due,
 )
 
+pytestmark = pytest.mark.req("R-F-0b")
+
 
 @pytest.mark.parametrize(
     ("received", "due"),

@@ -33,7 +33,10 @@ from consentserve.privacy.models import DeferredErasure, Objection, Restriction
 from consentserve.privacy.register import REGISTER_PATH, get_register, parse_register
 from consentserve.website.models import QuoteRequest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.req("R-B3-6", "R-B3-8", "R-F-15", "R-F-16/17", "R-F-18", "R-F-20", "R-F-21"),
+]
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from support import free_port
 from consentserve.privacy import ga4_admin
 from consentserve.privacy.management.commands.privacy_check_ga4 import Command
 
+pytestmark = pytest.mark.req("R-C2-3")
+
 TOKEN = "ya29.test-access-token-0123456789"
 MEASUREMENT_ID = "G-ABC123XYZ"
 PROPERTY = "123456789"

@@ -26,6 +26,10 @@ from consentserve.privacy.requests.services import reminders_send
 from consentserve.privacy.retention import retention_run
 from consentserve.privacy.tasks import privacy_requests_remind
 
+pytestmark = pytest.mark.req(
+    "R-F-0b", "R-F-0c", "R-F-0d", "R-F-0e", "R-F-15", "R-F-16/17", "R-F-18", "R-F-20", "R-F-21"
+)
+
 BERLIN = ZoneInfo("Europe/Berlin")
 CHANGELIST = "/backoffice/privacy/privacyrequest/"
 FRIDAY_30_JAN = datetime(2026, 1, 30, 11, 0, tzinfo=BERLIN)

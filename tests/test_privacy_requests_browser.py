@@ -9,7 +9,11 @@ from test_browser_pages import Problems
 
 from consentserve.privacy.requests.models import PrivacyRequest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.req("R-F-0a"),
+]
 
 
 def test_privacy_request_in_the_browser_r_f_0a(page, live_server, settings):

@@ -17,6 +17,8 @@ from consentserve.privacy.policy import render_policy
 from consentserve.privacy.register import get_register
 from consentserve.privacy.requests.models import PrivacyRequest
 
+pytestmark = pytest.mark.req("R-F-0a", "R-F-0b", "R-F-0c", "R-F-0d", "R-F-0e")
+
 BERLIN = ZoneInfo("Europe/Berlin")
 FRIDAY_30_JAN = datetime(2026, 1, 30, 11, 0, tzinfo=BERLIN)
 URL = {"en": "/en/privacy-request/", "de": "/de/datenschutzanfrage/"}

@@ -17,6 +17,8 @@ from consentserve.privacy.register import get_register
 from consentserve.privacy.requests.intake import IntakeHandler, intake_message
 from consentserve.privacy.requests.models import PrivacyRequest
 
+pytestmark = pytest.mark.req("R-F-0a", "R-H-1")
+
 BERLIN = ZoneInfo("Europe/Berlin")
 SENDER = "max.muster@example.net"
 

@@ -16,6 +16,8 @@ from consentserve.privacy.register import (
     parse_register,
 )
 
+pytestmark = pytest.mark.req("R-REG-1", "R-C2-4")
+
 PUBLIC_ACTIVITIES = [
     "access-logs",
     "quote-requests",

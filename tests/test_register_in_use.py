@@ -28,7 +28,10 @@ from consentserve.privacy.record import processing_record, record_pdf
 from consentserve.privacy.register import get_register, in_use, recipients_in_use
 from consentserve.privacy.retention import retention_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.req("R-C2-1", "R-C2-2", "R-C2-3", "R-C2-4", "R-C2-5", "R-D-1"),
+]
 
 GA4_ID = "G-TEST123"
 ON = override_settings(CONSENTSERVE_GA4_MEASUREMENT_ID=GA4_ID)

@@ -9,7 +9,7 @@ from consentserve.accounts.models import Organisation
 from consentserve.installations.models import Installation, PublishedVersion
 from consentserve.privacy.retention import retention_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-E-1")]
 
 
 def _organisation(name, ended):

@@ -16,7 +16,7 @@ from consentserve.privacy import engine
 from consentserve.privacy.models import DeferredErasure, RetentionRun
 from consentserve.privacy.retention import retention_run
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-3", "R-B3-5", "R-B3-6", "R-E-3")]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONTRACT_END = datetime(2026, 6, 30, 18, 0, tzinfo=BERLIN)

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from support import free_port
 
+pytestmark = pytest.mark.req("R-G-2")
+
 BIN = Path(sys.executable).parent
 
 

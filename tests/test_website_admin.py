@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from consentserve.website.models import QuoteRequest
 
+pytestmark = pytest.mark.req("R-B2-2", "R-F-18")
+
 CHANGELIST = "/backoffice/website/quoterequest/"
 
 

@@ -10,6 +10,8 @@ from django.utils import translation
 from consentserve.privacy.register import get_register
 from consentserve.website import selectors, views
 
+pytestmark = pytest.mark.req("R-A-1", "R-C1-1", "R-C1-3")
+
 PAGES = ["home", "features", "pricing", "quote", "quote-thanks", "imprint", "privacy"]
 PLAIN_PAGES = [name for name in PAGES if name != "quote"]
 URLS = {

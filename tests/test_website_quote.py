@@ -12,6 +12,8 @@ from support import free_port
 from consentserve.website.models import QuoteRequest
 from consentserve.website.services import quote_request_create
 
+pytestmark = pytest.mark.req("R-B2-1")
+
 CSRF_FAILURE_VIEW = "consentserve.website.views.csrf_failure"
 VALID = {
     "contact_name": "Anna Beispiel",

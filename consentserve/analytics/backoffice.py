@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from consentserve.installations.models import Installation
+from consentserve.installations.facade import installation_by_key
 
 from .dashboard import dashboard_context
 
@@ -21,9 +21,7 @@ PERMISSION = "analytics.view_analyticsdaily"
 @staff_member_required
 @permission_required(PERMISSION, raise_exception=True)
 def dashboard(request):
-    installation = Installation.objects.filter(
-        public_key=settings.CONSENTSERVE_OPERATOR_INSTALLATION
-    ).first()
+    installation = installation_by_key(settings.CONSENTSERVE_OPERATOR_INSTALLATION)
     context = {
         **admin.site.each_context(request),
         "title": _("Website analytics"),

@@ -6,7 +6,7 @@ is off the page says so and where to turn it on."""
 
 from django.shortcuts import render
 
-from consentserve.installations.models import Installation
+from consentserve.installations.facade import installations_of
 from consentserve.portal.scoping import Action, object_for, organisation_view, page_context
 
 from .dashboard import dashboard_context
@@ -16,7 +16,7 @@ from .embed import has_category, has_service
 @organisation_view(Action.VIEW)
 def installation_analytics(request, membership, installation_id):
     installation = object_for(
-        Installation.objects.filter(organisation=membership.organisation),
+        installations_of(membership.organisation),
         organisation=membership.organisation,
         pk=installation_id,
     )

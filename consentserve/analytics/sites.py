@@ -9,7 +9,7 @@ import time
 from django.conf import settings
 
 from consentserve.collector.published import load_in_thread
-from consentserve.installations.models import Installation
+from consentserve.installations.facade import analytics_switched_on
 
 MAX_KEYS = 20_000
 
@@ -20,7 +20,7 @@ def operator_enabled(public_key: str) -> bool:
 
 
 def switched_on(installation_id: int) -> bool:
-    return Installation.objects.filter(pk=installation_id, analytics_enabled=True).exists()
+    return analytics_switched_on(installation_id)
 
 
 class Switches:

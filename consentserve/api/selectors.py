@@ -40,6 +40,12 @@ def api_key_list(organisation: Organisation) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(organisation=organisation).select_related("created_by")
 
 
+def api_keys_scoped() -> QuerySet[ApiKey]:
+    """Every key with its organisation, for the portal's `object_for`, which narrows it to the
+    member's organisation."""
+    return ApiKey.objects.select_related("organisation")
+
+
 def installation_for(organisation: Organisation, installation_id: int) -> Installation:
     return get_object_or_404(
         Installation.objects.filter(organisation=organisation), pk=installation_id

@@ -117,14 +117,10 @@ INVOICE_MUTABLE_FIELDS = frozenset({"organisation", "buyer_email", "restricted",
 
 
 def _held_pks(model, pks) -> set[str]:
-    from consentserve.privacy.models import LegalHold
+    # Imported when called: privacy's modules import their models, not loaded yet at this point.
+    from consentserve.privacy.legal_holds import held_object_ids
 
-    return set(
-        LegalHold.objects.active()
-        .for_model(model)
-        .filter(object_id__in=[str(pk) for pk in pks])
-        .values_list("object_id", flat=True)
-    )
+    return held_object_ids(model, pks)
 
 
 class InvoiceQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from consentserve.collector.models import ConsentDailyStat
 from consentserve.core.months import month_end, month_next
-from consentserve.installations.models import Installation
+from consentserve.installations.facade import installations_at
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,5 @@ def usage_for_month(organisation, month: date) -> Usage:
         installation__organisation=organisation, day__gte=month, day__lte=last
     ).aggregate(total=Sum("decisions"))["total"]
     until = timezone.make_aware(datetime.combine(month_next(month), time.min))
-    installations = Installation.objects.filter(
-        organisation=organisation, created_at__lt=until
-    ).count()
+    installations = installations_at(organisation, until)
     return Usage(consents=decisions or 0, installations=installations)

@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from consentserve.core.ratelimit import rate_limit_hit
-from consentserve.installations.models import PublishedVersion
+from consentserve.installations.facade import newest_config
 from consentserve.privacy.ip import InvalidIPAddress, truncate_ip
 
 from . import agents
@@ -131,15 +131,10 @@ def withdrawal_store(request, installation_id: int, consent_id: str) -> ConsentR
     user_agent = request.headers.get("User-Agent", "")[: agents.MAX_AGENT]
     browser, system = agents.families(user_agent)
     with transaction.atomic():
-        version = (
-            PublishedVersion.objects.filter(installation_id=installation_id)
-            .order_by("-number")
-            .first()
-        )
-        config = version.config
+        version_id, config = newest_config(installation_id)
         record = ConsentRecord.objects.create(
             installation_id=installation_id,
-            version=version,
+            version_id=version_id,
             consent_id=consent_id,
             sha256=config["sha256"],
             action=ConsentRecord.Action.WITHDRAW,
@@ -188,12 +183,7 @@ def consent_records(request, public_key: str, consent_id: str):
         response = HttpResponseRedirect(request.path + "?withdrawn=1")
         response.status_code = 303
         return _private(response)
-    newest = (
-        PublishedVersion.objects.filter(installation_id=records[-1].installation_id)
-        .order_by("-number")
-        .values_list("config", flat=True)
-        .first()
-    )
+    _, newest = newest_config(records[-1].installation_id)
     language = _language(newest)
     texts = (newest.get("texts") or {}).get(language) or {}
     privacy_url = texts.get("privacy_url", "")

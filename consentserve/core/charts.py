@@ -107,7 +107,7 @@ def day_bars(
     label_every = max(1, -(-len(days) // 6))
     for index, (day, segments) in enumerate(days.items()):
         x = left + index * step
-        base = top + plot_h
+        base: float = top + plot_h  # each stacked segment moves it up by a fraction
         for segment in segments:
             if not segment.value:
                 continue

@@ -10,6 +10,7 @@ request has been read whole; answering takes as long as the application needs.
 """
 
 import asyncio
+from typing import Any
 
 import h11
 from django.conf import settings
@@ -18,10 +19,13 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # httptools is not installed: uvicorn uses h11
-    HttpToolsProtocol = None
+    HttpToolsProtocol = None  # type: ignore[assignment, misc]
 
 
 class _ReadDeadline:
+    # Given by the uvicorn protocol this is mixed into.
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
     _read_timer: asyncio.TimerHandle | None = None
 
     def _arm(self) -> None:
@@ -80,6 +84,6 @@ if HttpToolsProtocol is not None:
             self._disarm()
             super().connection_lost(exc)
 
-    PROTOCOL = HttpToolsReadTimeout
+    PROTOCOL: type[Any] = HttpToolsReadTimeout
 else:
     PROTOCOL = H11ReadTimeout

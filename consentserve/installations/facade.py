@@ -1,18 +1,27 @@
-"""What other apps (the collector and the banner compiler) use of installations: published
-configurations by public key, and the origin check. Nothing here exposes a draft."""
+"""What other apps use of installations: published configurations by public key, the origin
+check, and the few reads of installations and versions the collector, analytics and billing
+need. Nothing here exposes a draft, and nothing writes."""
 
 from dataclasses import dataclass
 
 from .config import measurement_ids
 from .domains import origin_allowed
-from .models import PublishedVersion
+from .models import Installation, PublishedVersion
 
 __all__ = [
     "PublishedConfig",
+    "analytics_switched_on",
+    "installation_by_key",
+    "installation_id_get",
+    "installations_at",
+    "installations_of",
     "measurement_ids",
+    "newest_config",
     "newest_version_number",
+    "newest_version_row",
     "origin_allowed",
     "published_config_get",
+    "version_row",
 ]
 
 
@@ -45,3 +54,57 @@ def newest_version_number(public_key: str) -> int | None:
         .values_list("number", flat=True)
         .first()
     )
+
+
+def newest_version_row(public_key: str) -> tuple[int, int, int, dict] | None:
+    """(version id, installation id, number, config) of the newest published version of the
+    installation with `public_key`; None when there is none. The ids are what consent records
+    point at."""
+    return (
+        PublishedVersion.objects.filter(installation__public_key=public_key)
+        .order_by("-number")
+        .values_list("id", "installation_id", "number", "config")
+        .first()
+    )
+
+
+def version_row(installation_id: int, number: int) -> tuple[int, dict] | None:
+    """(version id, config) of version `number` of the installation; None when there is none."""
+    return (
+        PublishedVersion.objects.filter(installation_id=installation_id, number=number)
+        .values_list("id", "config")
+        .first()
+    )
+
+
+def newest_config(installation_id: int) -> tuple[int, dict]:
+    """(version id, config) of the installation's newest published version. Only for an
+    installation that has consent records, which always has one (versions are never deleted)."""
+    return (
+        PublishedVersion.objects.filter(installation_id=installation_id)
+        .order_by("-number")
+        .values_list("id", "config")[0]
+    )
+
+
+def installation_id_get(public_key: str) -> int | None:
+    return Installation.objects.filter(public_key=public_key).values_list("pk", flat=True).first()
+
+
+def installation_by_key(public_key: str) -> Installation | None:
+    return Installation.objects.filter(public_key=public_key).first()
+
+
+def installations_of(organisation):
+    """The organisation's installations, as a queryset for the portal's scoping (`object_for`)."""
+    return Installation.objects.filter(organisation=organisation)
+
+
+def installations_at(organisation, until) -> int:
+    """How many installations the organisation had created before `until` (billing's usage)."""
+    return Installation.objects.filter(organisation=organisation, created_at__lt=until).count()
+
+
+def analytics_switched_on(installation_id: int) -> bool:
+    """The customer's switch for analytics of this installation (portal, installation settings)."""
+    return Installation.objects.filter(pk=installation_id, analytics_enabled=True).exists()

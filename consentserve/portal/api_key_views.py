@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consentserve.api import selectors, services
-from consentserve.api.models import ApiKey
 
 from .scoping import Action, object_for, organisation_view, page_context
 
@@ -71,7 +70,7 @@ def api_key_create(request, membership):
 @organisation_view(MANAGE, methods=("GET", "HEAD", "POST"))
 def api_key_revoke(request, membership, api_key_id):
     api_key = object_for(
-        ApiKey.objects.select_related("organisation"),
+        selectors.api_keys_scoped(),
         organisation=membership.organisation,
         pk=api_key_id,
     )

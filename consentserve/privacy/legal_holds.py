@@ -19,6 +19,16 @@ from .models import LegalHold
 from .register import get_register
 
 
+def held_object_ids(model, pks) -> set[str]:
+    """The primary keys (as strings) among `pks` of `model` rows under an active legal hold."""
+    return set(
+        LegalHold.objects.active()
+        .for_model(model)
+        .filter(object_id__in=[str(pk) for pk in pks])
+        .values_list("object_id", flat=True)
+    )
+
+
 def statutory_expiry(document_date: date, period_id: str) -> datetime:
     """The moment a statutory period ends: the period counted from 1 January after the year of
     `document_date`, at midnight German time (an invoice of 2026 with 8 years: 1 Jan 2035)."""

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_rebuild, totals_from_records, totals_stored
-from consentserve.installations.models import Installation
+from consentserve.installations.facade import installation_id_get
 
 
 class Command(BaseCommand):
@@ -22,12 +22,10 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         if installation is not None:
-            found = Installation.objects.filter(public_key=installation).values_list(
-                "pk", flat=True
-            )
-            if not found:
+            found = installation_id_get(installation)
+            if found is None:
                 raise CommandError(f"no installation with the public key {installation!r}")
-            ids = list(found)
+            ids = [found]
         else:
             ids = list(
                 ConsentRecord.objects.order_by()

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from consentserve.accounts.demo import DEMO_OWNER, demo_customer_create
 from consentserve.accounts.models import Membership
-from consentserve.analytics.demo import demo_events_create
-from consentserve.billing.demo import demo_billing_create
 from consentserve.collector.models import ConsentRecord
 from consentserve.collector.rollups import rollups_add
+from consentserve.demo.analytics import demo_events_create
+from consentserve.demo.billing import demo_billing_create
+from consentserve.demo.customer import DEMO_OWNER, demo_customer_create
 from consentserve.installations import services as installation_services
 from consentserve.installations.catalog import catalog_get, catalog_service_to_config
 from consentserve.installations.config import default_draft

@@ -8,9 +8,9 @@ import random
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from .models import AnalyticsEvent
-from .tally import Event, Tally
-from .writer import rollups_add
+from consentserve.analytics.models import AnalyticsEvent
+from consentserve.analytics.tally import Event, Tally
+from consentserve.analytics.writer import rollups_add
 
 REFERRERS = ["", "", "", "www.google.com", "www.bing.com", "duckduckgo.com", "www.linkedin.com"]
 SYSTEMS = [

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Membership, Organisation, User
-from .services import customer_register
+from consentserve.accounts.models import Membership, Organisation, User
+from consentserve.accounts.services import customer_register
 
 DEMO_PASSWORD = "consentserve-demo"  # noqa: S105 - printed for the demo, never used in production
 DEMO_OWNER = {

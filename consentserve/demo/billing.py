@@ -3,11 +3,10 @@ invoice of last month, so the portal's plan and invoice pages show something."""
 
 from django.utils import timezone
 
+from consentserve.billing.invoicing import invoice_issue
+from consentserve.billing.models import Invoice, Plan, PlanChange, Subscription
+from consentserve.billing.plans import plans_seed
 from consentserve.core.months import month_previous
-
-from .invoicing import invoice_issue
-from .models import Invoice, Plan, PlanChange, Subscription
-from .plans import plans_seed
 
 
 def demo_billing_create(organisation) -> Invoice | None:
