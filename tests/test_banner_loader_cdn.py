@@ -6,17 +6,20 @@ import gzip
 
 import brotli
 import pytest
-from test_banner_loader import admin, installation  # noqa: F401 - fixtures
+from test_banner_loader import admin as admin_fixture
+from test_banner_loader import installation as installation_fixture
 
 from consentserve.banner import encodings, loader
 from consentserve.banner.models import CompiledLoader
 from consentserve.installations import services
 
 pytestmark = pytest.mark.django_db
+admin = admin_fixture
+installation = installation_fixture
 
 
 @pytest.fixture
-def url(installation, admin):  # noqa: F811
+def url(installation, admin):
     services.publish(installation, actor=admin)
     return f"/c/{installation.public_key}.js"
 
@@ -85,10 +88,7 @@ def test_no_answer_varies_by_language(client, url, language):
 
 
 def test_a_version_is_compressed_once_and_served_to_later_processes_from_the_database(
-    client,
-    url,
-    installation,
-    admin,  # noqa: F811
+    client, url, installation, admin
 ):
     first = client.get(url, HTTP_ACCEPT_ENCODING="br")
     stored = CompiledLoader.objects.get(public_key=installation.public_key)
