@@ -263,3 +263,36 @@ def test_file_and_job_go_seven_days_after_the_request(
     assert ConsentRecord.objects.count() == 5  # the records themselves stay
     (run,) = [r for r in runs if r.store == "api.ConsentExport"]
     assert run.deleted == 1
+
+
+def test_a_job_whose_worker_died_is_marked_failed_and_its_temporary_file_removed(
+    shop, export_storage
+):
+    import os
+
+    now = timezone.now()
+    dead = ConsentExport.objects.create(
+        installation=shop.installation,
+        format="csv",
+        state="running",
+        heartbeat_at=now - timedelta(minutes=16),
+    )
+    alive = ConsentExport.objects.create(
+        installation=shop.installation,
+        format="csv",
+        state="running",
+        heartbeat_at=now - timedelta(seconds=30),
+    )
+    tmp = Path(export_storage) / "tmp"
+    tmp.mkdir(parents=True)
+    old, new = tmp / "old.part", tmp / "new.part"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    # Long ago, whatever the clock says (the suite also runs with a shifted clock).
+    os.utime(old, (86_400, 86_400))
+    assert export_jobs.exports_sweep(now=now) == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.state, alive.state) == ("failed", "running")
+    assert not old.exists()
+    assert new.exists()

@@ -42,6 +42,7 @@ KEEP = timedelta(days=7)  # the register's duration for api.ConsentExport
 LINK_SECONDS = 24 * 3600
 BATCH = 2000
 PROGRESS_SECONDS = 1.0
+STALE = timedelta(minutes=15)  # a running job without progress this long has lost its worker
 FILTER_KEYS = ("from", "to", "action", "version", "language", "consent_id")
 _SALT = "consentserve.api.export-link"
 
@@ -144,7 +145,7 @@ def export_run(job_id: str) -> ConsentExport | None:
     """Runs a queued job; another worker that got the same job finds it taken and returns."""
     now = timezone.now()
     taken = ConsentExport.objects.filter(pk=job_id, state=ConsentExport.State.QUEUED).update(
-        state=ConsentExport.State.RUNNING, started_at=now
+        state=ConsentExport.State.RUNNING, started_at=now, heartbeat_at=now
     )
     if not taken:
         return None
@@ -163,6 +164,28 @@ def export_run(job_id: str) -> ConsentExport | None:
     return job
 
 
+def exports_sweep(*, now: datetime | None = None) -> int:
+    """Jobs whose worker died: a running job silent for STALE is marked failed (the client
+    requests it again), and temporary files older than a day are removed. Returns the jobs
+    marked failed. Run by the task queue every 10 minutes."""
+    now = now or timezone.now()
+    failed = ConsentExport.objects.filter(
+        state=ConsentExport.State.RUNNING, heartbeat_at__lt=now - STALE
+    ).update(
+        state=ConsentExport.State.FAILED,
+        error="The export stopped without finishing.",
+        finished_at=now,
+    )
+    storage = storages[STORAGE]
+    directory = os.path.join(storage.location, "tmp") if hasattr(storage, "location") else None
+    if directory and os.path.isdir(directory):
+        oldest = now.timestamp() - 24 * 3600
+        for entry in os.scandir(directory):
+            if entry.is_file() and entry.stat().st_mtime < oldest:
+                os.unlink(entry.path)
+    return failed
+
+
 class _Progress:
     """Writes rows_done at most once a second. On PostgreSQL through a connection of its own:
     the export reads inside a transaction whose writes nobody would see before its end."""
@@ -179,13 +202,15 @@ class _Progress:
         if not force and now - self.last < PROGRESS_SECONDS:
             return
         self.last = now
+        beat = timezone.now()
         if self.own is None:
-            ConsentExport.objects.filter(pk=self.job_id).update(rows_done=done)
+            ConsentExport.objects.filter(pk=self.job_id).update(rows_done=done, heartbeat_at=beat)
             return
         with self.own.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {ConsentExport._meta.db_table} SET rows_done = %s WHERE id = %s",  # noqa: S608 - the table's own name
-                [done, self.job_id],
+                f"UPDATE {ConsentExport._meta.db_table} SET rows_done = %s, heartbeat_at = %s "  # noqa: S608 - the table's own name
+                "WHERE id = %s",
+                [done, beat, self.job_id],
             )
 
     def close(self) -> None:

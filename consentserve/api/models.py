@@ -87,6 +87,9 @@ class ConsentExport(models.Model):
     error = models.CharField(_("error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Written with the progress, about once a second: a running job whose worker died stops
+    # updating it, and export_jobs.exports_sweep marks it failed.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
