@@ -89,7 +89,8 @@ bench-banner: $(VENV)/.installed
 	$(BIN)/python bench/banner/run.py
 
 ## bench-collector: POST /c/KEY/consent, server on core 0 and wrk on core 1, against a raw
-## ASGI 204 and a plain Django view, on SQLite and PostgreSQL (bench/results/collector.md)
+## ASGI 204, a minimal Django view (no middleware) and the same view behind the middleware stack,
+## on SQLite and PostgreSQL (bench/results/collector.md)
 bench-collector: $(VENV)/.installed
 	scripts/system-deps bench
 	bench/collector/with-durable-postgres $(BIN)/python bench/collector/run.py

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from consentserve.analytics import backoffice as analytics_backoffice
 from consentserve.api import docs as api_docs
 from consentserve.api.api import api as api_v1
+from consentserve.api.export_download import export_download
 from consentserve.banner.loader import loader
 from consentserve.collector.self_service import consent_records
 from consentserve.privacy import backoffice as privacy_backoffice
@@ -28,6 +29,8 @@ urlpatterns = [
     # The customer API (docs/api.md): one URL for every language, so outside i18n_patterns.
     path("api/v1/docs/assets/<str:name>", api_docs.docs_asset, name="api-docs-asset"),
     path("api/v1/", api_v1.urls),
+    # A finished consent export, by signed link (portal and API alike; consentserve/api).
+    path("exports/<str:token>/", export_download, name="consent-export-download"),
     # A visitor's own consent records (Art. 15, 7(3)); before the loader, which takes any /c/….js.
     path(
         "c/<str:public_key>/records/<str:consent_id>/",

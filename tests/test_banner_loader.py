@@ -11,7 +11,7 @@ from test_installations_publish import _member
 from test_portal_factories import make_customer
 
 from consentserve.accounts.models import Membership, Organisation
-from consentserve.banner.loader import BUNDLE
+from consentserve.banner.loader import BUNDLE, CACHE_CONTROL
 from consentserve.installations import services
 from consentserve.installations.models import Installation, PublishedVersion
 from consentserve.privacy import access_log
@@ -53,7 +53,7 @@ def test_loader_serves_the_newest_config_and_the_bundle_in_one_response(
     assert response["Content-Type"] == "application/javascript; charset=utf-8"
     assert _config(response.content) == version.config
     assert response.content.endswith(BUNDLE.read_bytes())
-    assert response["Cache-Control"] == "public, max-age=300"
+    assert response["Cache-Control"] == CACHE_CONTROL
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert response.cookies == {}
@@ -70,7 +70,7 @@ def test_loader_answers_304_to_its_etag(client, installation, admin):
     again = client.get(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
     assert again.status_code == 304
     assert again.content == b""
-    assert (again["ETag"], again["Cache-Control"]) == (etag, "public, max-age=300")
+    assert (again["ETag"], again["Cache-Control"]) == (etag, CACHE_CONTROL)
     assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
 

@@ -6,7 +6,10 @@ dry       (a) the baseline: the same server and collector with every check, answ
           without storing anything (its writer completes every request at once)
 raw       a bare ASGI app under uvicorn that reads the body and answers 204 with no checks at
           all: an extra lower bound, the server's own ceiling for this request
-plain     (b) a plain Django view behind the middleware stack, one ORM insert per consent
+minimal   (b) the baseline: a minimal Django view, one ORM insert per consent on SQLite, no
+          middleware (bench/collector/minimal_settings.py)
+plain     a plain Django view behind the product's whole middleware stack, one ORM insert per
+          consent: what the same view costs inside this product, a row of its own
 sqlite    (c) the collector, group commit on SQLite (WAL, the writer's commits synchronous=FULL)
 sqlite-normal  the same with synchronous=NORMAL (durable when the process dies, not on power loss)
 postgres  (d) the collector, group commit on PostgreSQL (needs DATABASE_URL, e.g. through
@@ -42,8 +45,8 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 ORIGIN = "https://shop.example.com"
-MODES = ("dry", "raw", "plain", "sqlite", "sqlite-normal", "postgres")
-STORING = ("plain", "sqlite", "sqlite-normal", "postgres")
+MODES = ("dry", "raw", "minimal", "plain", "sqlite", "sqlite-normal", "postgres")
+STORING = ("minimal", "plain", "sqlite", "sqlite-normal", "postgres")
 COLLECTOR = ("sqlite", "sqlite-normal", "postgres")
 SETUP = """
 import json
@@ -262,9 +265,11 @@ def _setup_mode(mode: str, tmp: Path, extra: dict, trace: bool) -> dict | None:
         setup["app"] = "dry_app:application"
     elif mode == "sqlite-normal":
         env["CONSENTSERVE_COLLECTOR_SQLITE_SYNC"] = "NORMAL"
-    elif mode == "plain":
-        env["DJANGO_SETTINGS_MODULE"] = "bench.collector.plain_settings"
+    elif mode in ("minimal", "plain"):
+        env["DJANGO_SETTINGS_MODULE"] = f"bench.collector.{mode}_settings"
         setup["path"] = f"/plain/{key}/consent"
+        if mode == "minimal":
+            setup["app"] = "bench.collector.minimal_app:application"
     if trace and mode in COLLECTOR:
         setup["app"] = "bench.collector.trace_app:application"
         env["TRACE_OUT"] = str(tmp / f"{mode}-trace.json")
@@ -398,7 +403,8 @@ def main() -> None:
     names = {
         "dry": "(a) collector, every check, 204 without storing",
         "raw": "bare ASGI app, 204 without any check (lower bound)",
-        "plain": "(b) plain Django view, one ORM insert",
+        "minimal": "(b) minimal Django view, one ORM insert, SQLite, no middleware",
+        "plain": "the same view behind the product's middleware stack",
         "sqlite": "(c) collector, SQLite, synchronous=FULL",
         "sqlite-normal": "collector, SQLite, synchronous=NORMAL",
         "postgres": "(d) collector, PostgreSQL",
@@ -419,6 +425,7 @@ def main() -> None:
     lines.append("")
     dry = results.get("dry", {}).get("max", {}).get("rate")
     raw = results.get("raw", {}).get("max", {}).get("rate")
+    minimal = results.get("minimal", {}).get("max", {}).get("rate")
     plain = results.get("plain", {}).get("max", {}).get("rate")
     for mode in COLLECTOR:
         if mode in results:
@@ -428,8 +435,10 @@ def main() -> None:
                 parts.append(f"{rate / dry:.0%} of (a)")
             if raw:
                 parts.append(f"{rate / raw:.0%} of the bare ASGI app")
+            if minimal:
+                parts.append(f"{rate / minimal:.1f}× the minimal Django view")
             if plain:
-                parts.append(f"{rate / plain:.1f}× the plain Django view")
+                parts.append(f"{rate / plain:.0f}× the view behind the middleware stack")
             parts.append(f"p99 at half rate {results[mode]['half']['p99']:.2f} ms")
             lines.append("- " + ", ".join(parts))
     traced = [

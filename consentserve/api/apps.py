@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "consentserve.api"
     label = "api"
     verbose_name = _("Customer API")
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

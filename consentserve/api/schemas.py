@@ -181,3 +181,23 @@ class Statistics(Schema):
     days: list[DayCounts]
     categories: list[OptIn]
     services: list[OptIn]
+
+
+class ExportJobOut(Schema):
+    id: str = Field(description="The export's ID (a UUID).")
+    installation: int = Field(description="The installation's id.")
+    format: Literal["csv", "jsonl"]
+    filters: dict[str, Any] = Field(description="The filters given, as given.")
+    state: Literal["queued", "running", "done", "failed"]
+    rows_total: int | None = Field(description="Records to export; null until counted.")
+    rows_done: int = Field(description="Records written so far.")
+    progress: float | None = Field(description="rows_done / rows_total, 0 to 1.")
+    size: int = Field(description="Bytes of the gzipped file once done.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    expires_at: datetime = Field(description="When the file is deleted (7 days after the request).")
+    download_url: str | None = Field(
+        description="Once done: the file (gzip), valid for 24 hours from this answer and at "
+        "most until `expires_at`; no key needed, so treat it like the data. Supports `Range`."
+    )

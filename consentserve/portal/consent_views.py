@@ -1,26 +1,27 @@
 """The consent log in the portal: records of one installation or of all the organisation's
 installations, filtered and paged by keyset; the proof page of one record with the exact
 published version shown, a live preview of that version and a JSON download; exports of any
-selection as CSV or JSON Lines, streamed.
+installation's selection as CSV or JSON Lines, written in the background.
 
 Every view goes through portal.scoping: the organisation and role with `organisation_view`,
 the installation and the record with `object_for`, so another customer's installation or
 record is 404. Everyone in the organisation may read and export (Action.VIEW)."""
 
 import json
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
-from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from consentserve.api import export_jobs
 from consentserve.banner.loader import preview_response
-from consentserve.collector import exports
 from consentserve.collector.log_selectors import (
     Cursor,
     RecordFilter,
@@ -167,7 +168,9 @@ def _log(request, membership, installation=None):
         if page.older
         else None,
         "first_url": "?" + urlencode(query) if (after or before) else None,
-        "export_query": ("?" + urlencode(query)) if query else "",
+        # The export form repeats the filters; the installation is this page's or chosen.
+        "export_fields": sorted((k, v) for k, v in query.items() if k != "installation"),
+        "export_installation": installation.pk if installation else criteria.installation_id,
     }
     if not page.rows and not query and after is None and before is None:
         context["any_records"] = records.exists()
@@ -192,48 +195,89 @@ def installation_consent_log(request, membership, installation_id):
 
 
 # --- exports ----------------------------------------------------------------------------------
+# Written in the background as the API writes them (api/export_jobs.py): one installation, the
+# API's format, gzipped, with progress on the exports page and a link that expires.
+
+EXPORT_FORMATS = {"csv": "CSV", "jsonl": "JSON Lines"}
+EXPORTS_SHOWN = 20
 
 
-def _export(request, membership, fmt: str, installation=None):
-    installations = _installations(membership)
-    choices = None
-    if installation is None:
-        choices = list(installations.values_list("pk", "name"))
-    else:
-        installations = installations.filter(pk=installation.pk)
-    form = ConsentFilterForm(request.GET, installations=choices)
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _export_filters(criteria) -> dict:
+    """The portal's filters (whole days in local time) in the API's terms."""
+    return export_jobs.filters_dict(
+        from_=_day_start(criteria.date_from) if criteria.date_from else None,
+        to=_day_start(criteria.date_to + timedelta(days=1)) if criteria.date_to else None,
+        action=criteria.action,
+        version=criteria.version,
+        language=criteria.language,
+        consent_id=criteria.consent_id,
+    )
+
+
+def _export_refused(message: str) -> HttpResponse:
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _export_request(request, membership):
+    choices = list(_installations(membership).values_list("pk", "name"))
+    form = ConsentFilterForm(request.POST, installations=choices)
     if not form.is_valid():
         errors = "; ".join(
             f"{form.fields[name].label if name in form.fields else name}: {' '.join(messages)}"
             for name, messages in form.errors.items()
         )
-        return HttpResponse(
-            _("The filters are not valid: %(errors)s") % {"errors": errors},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    records = records_for(list(installations.values_list("pk", flat=True)), form.criteria())
-    content_type, extension = exports.FORMATS[fmt]
-    chunks = exports.export_chunks(records, fmt)
-    response = StreamingHttpResponse(
-        exports.streaming_body(request, chunks), content_type=content_type
+        return _export_refused(_("The filters are not valid: %(errors)s") % {"errors": errors})
+    fmt = request.POST.get("format", "")
+    if fmt not in EXPORT_FORMATS:
+        return _export_refused(_("Choose CSV or JSON Lines as the format."))
+    criteria = form.criteria()
+    if criteria.installation_id is None:
+        return _export_refused(_("Choose the installation whose records to export."))
+    export_jobs.export_request(
+        _installation(membership, criteria.installation_id),
+        fmt=fmt,
+        filters=_export_filters(criteria),
+        user=request.user,
     )
-    scope = installation.public_key if installation is not None else "all"
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    filename = f"consent-records-{scope}-{stamp}.{extension}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return redirect("portal:consent-exports", membership.organisation.pk)
 
 
-@organisation_view(Action.VIEW)
-def consent_export(request, membership, fmt):
-    return _export(request, membership, fmt)
+def _export_rows(jobs) -> list[dict]:
+    rows = []
+    for job in jobs:
+        progress = job.progress
+        rows.append(
+            {
+                "job": job,
+                "format": EXPORT_FORMATS[job.format],
+                "filters": ", ".join(f"{key}={value}" for key, value in job.filters.items()),
+                "percent": None if progress is None else int(progress * 100),
+                "download": export_jobs.download_path(job),
+                "expires_at": export_jobs.expires_at(job),
+                "file_name": export_jobs.file_name(job),
+            }
+        )
+    return rows
 
 
-@organisation_view(Action.VIEW)
-def installation_consent_export(request, membership, installation_id, fmt):
-    return _export(request, membership, fmt, _installation(membership, installation_id))
+@organisation_view(Action.VIEW, methods=("GET", "HEAD", "POST"))
+def consent_exports(request, membership):
+    """GET: the organisation's recent exports with their progress; POST: a new export of one
+    installation and the filters given (everyone who may read the log may export it)."""
+    if request.method == "POST":
+        return _export_request(request, membership)
+    jobs = export_jobs.exports_recent(membership.organisation, limit=EXPORTS_SHOWN)
+    context = {
+        "rows": _export_rows(jobs),
+        "working": any(job.state in ("queued", "running") for job in jobs),
+        "link_hours": export_jobs.LINK_SECONDS // 3600,
+        "keep_days": export_jobs.KEEP.days,
+    }
+    return _page(request, membership, "exports.html", context)
 
 
 # --- proof ------------------------------------------------------------------------------------

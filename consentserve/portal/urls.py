@@ -111,34 +111,11 @@ urlpatterns = [
         name="installation-diff",
     ),
     path("o/<int:org_id>/consents/", consents.consent_log, name="consents"),
-    path(
-        "o/<int:org_id>/consents/export.csv",
-        consents.consent_export,
-        {"fmt": "csv"},
-        name="consents-export-csv",
-    ),
-    path(
-        "o/<int:org_id>/consents/export.jsonl",
-        consents.consent_export,
-        {"fmt": "json"},
-        name="consents-export-json",
-    ),
+    path("o/<int:org_id>/consents/exports/", consents.consent_exports, name="consent-exports"),
     path(
         "o/<int:org_id>/installations/<int:installation_id>/consents/",
         consents.installation_consent_log,
         name="consents-installation",
-    ),
-    path(
-        "o/<int:org_id>/installations/<int:installation_id>/consents/export.csv",
-        consents.installation_consent_export,
-        {"fmt": "csv"},
-        name="consents-installation-export-csv",
-    ),
-    path(
-        "o/<int:org_id>/installations/<int:installation_id>/consents/export.jsonl",
-        consents.installation_consent_export,
-        {"fmt": "json"},
-        name="consents-installation-export-json",
     ),
     path(
         "o/<int:org_id>/installations/<int:installation_id>/consents/<int:record_id>/",
