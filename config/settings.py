@@ -145,19 +145,31 @@ MFA_TOTP_ISSUER = "CONSENTserve"
 # The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 # Rate-limit counters and spent TOTP codes live in the cache, which therefore must be shared by
-# every worker process: a file cache under VAR_DIR needs no extra service. The test suite uses a
-# cache that keeps nothing, so no counter leaks from one test into the next or between test
-# runs on one machine; tests of rate limits switch a real cache on. Above MAX_ENTRIES the cache
-# drops a third of its entries at random, counters included, so it is far above Django's 300.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-        if MODE == "test"
-        else "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache"),
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
+# every worker process and, with several machines, by every machine: Redis when
+# CONSENTSERVE_REDIS_URL is set, otherwise a file cache under VAR_DIR that needs no extra
+# service (one machine only). The test suite uses a cache that keeps nothing, so no counter leaks
+# from one test into the next or between test runs on one machine; tests of rate limits switch a
+# real cache on. Above MAX_ENTRIES the file cache drops a third of its entries at random,
+# counters included, so it is far above Django's 300.
+REDIS_URL = env.str("CONSENTSERVE_REDIS_URL", default="")
+if MODE == "test":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "consentserve",
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -196,7 +208,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONSENTSERVE_DB_CONN_MAX_AGE", default=60)
+    # No persistent connections: under ASGI every request runs in a thread of its own, and a
+    # connection kept per thread multiplies into hundreds (Django's docs advise 0 there).
+    # Connections come from psycopg's pool instead, at most CONSENTSERVE_DB_POOL_MAX per
+    # process; with several machines PgBouncer in transaction mode sits in front
+    # (docs/operations.md) and the pool is switched off (CONSENTSERVE_DB_POOL_MAX=0).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    _pool_max = env.int("CONSENTSERVE_DB_POOL_MAX", default=10)
+    if _pool_max > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, _pool_max),
+            "max_size": _pool_max,
+            # A request waits this long for a free connection, then fails with a clear 503.
+            "timeout": env.float("CONSENTSERVE_DB_POOL_TIMEOUT", default=10.0),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- i18n -----------------------------------------------------------------------------------
@@ -343,15 +368,14 @@ CONSENTSERVE_INVOICE_DUE_DAYS = env.int("CONSENTSERVE_INVOICE_DUE_DAYS", default
 
 # --- task queue -----------------------------------------------------------------------------
 # huey with its embedded SQLite store by default; Redis when CONSENTSERVE_REDIS_URL is set.
-_redis_url = env.str("CONSENTSERVE_REDIS_URL", default="")
 HUEY = {
     "name": "consentserve",
     "immediate": False,
     "utc": True,
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
-if _redis_url:
-    HUEY.update({"huey_class": "huey.RedisHuey", "url": _redis_url})
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
