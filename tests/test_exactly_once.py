@@ -93,7 +93,7 @@ def test_a_failed_job_is_recorded_with_its_error_type_only():
     def failing():
         raise ValueError("erika@beispiel.example")
 
-    with time_machine.travel(AT, tick=False), pytest.raises(ValueError):
+    with time_machine.travel(AT, tick=False), pytest.raises(ValueError, match="erika"):
         failing()
     run = JobRun.objects.get(job="test.failing")
     assert (run.outcome, run.result) == ("failed", "ValueError")

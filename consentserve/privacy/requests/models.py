@@ -105,7 +105,9 @@ class PrivacyRequest(models.Model):
     staff_notes = models.TextField(_("staff notes"), blank=True)
     # A mailed request's Message-ID, hashed (the header can name the sender's host): a delivery
     # the sending server retries opens no second case.
-    message_digest = models.CharField(max_length=64, blank=True, editable=False)
+    message_digest = models.CharField(
+        _("Message-ID digest"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("privacy request")
