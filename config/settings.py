@@ -5,6 +5,7 @@ DEBUG on) or `production` (refuses to start with insecure settings, see `_refuse
 Every variable is documented in docs/configuration.md.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -424,11 +425,24 @@ CONSENTSERVE_ENCRYPTION_KEYS = env.list(
 )
 
 # --- logging: no personal data (no IPs, no user agents, no e-mail addresses) ----------------
+# One JSON object a line with the request's ID (core/logs.py) in production, plain text while
+# developing; CONSENTSERVE_LOG_FORMAT chooses either.
+LOG_FORMAT = env.str("CONSENTSERVE_LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "consentserve.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "consentserve.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("CONSENTSERVE_LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger prints the path and, for 4xx, the client; we keep our own
@@ -443,3 +457,21 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- metrics and error reports --------------------------------------------------------------
+# prometheus-client's multi-process mode: every process of this machine writes its samples
+# under this directory and /metrics adds them up (core/metrics.py). It must be set before
+# prometheus_client is imported, which is why it is set here. The test suite counts in process.
+if MODE != "test":
+    _metrics_dir = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics")))
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+# Scrapers outside loopback and private networks must send this as a bearer token.
+CONSENTSERVE_METRICS_TOKEN = env.str("CONSENTSERVE_METRICS_TOKEN", default="")
+# Error reports (failed requests, failed jobs: every log line at ERROR) go to Sentry when a DSN
+# is set, without personal data: no cookies, headers, bodies, user or client address.
+SENTRY_DSN = env.str("CONSENTSERVE_SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from consentserve.core.errors import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=MODE)

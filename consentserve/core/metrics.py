@@ -16,6 +16,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 REQUESTS = Counter(
     "consentserve_requests_total",
@@ -92,12 +93,55 @@ def retention_counted(runs) -> None:
             RETENTION.labels(action).inc(total)
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text of `/metrics`: every process's samples of this machine added up."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    from prometheus_client import REGISTRY
+class JobsFromDatabase:
+    """Periodic jobs as the database records them (core.JobRun), the same on every machine
+    whichever worker ran them: runs of the last 90 days by outcome, and when each job last
+    succeeded (alert when that is older than its period)."""
 
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    def collect(self):
+        from django.db.models import Count, Max
+
+        from .models import JobRun
+
+        runs = GaugeMetricFamily(
+            "consentserve_job_period_runs",
+            "Periods of each job in the last 90 days by outcome (running, done, failed).",
+            labels=["job", "outcome"],
+        )
+        last = GaugeMetricFamily(
+            "consentserve_job_last_success_timestamp_seconds",
+            "When each periodic job last finished without error.",
+            labels=["job"],
+        )
+        rows = JobRun.objects.values("job", "outcome").annotate(
+            n=Count("id"), at=Max("finished_at")
+        )
+        for row in rows:
+            runs.add_metric([row["job"], row["outcome"]], row["n"])
+            if row["outcome"] == JobRun.Outcome.DONE and row["at"] is not None:
+                last.add_metric([row["job"]], row["at"].timestamp())
+        yield runs
+        yield last
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text of `/metrics`: every process's samples of this machine added up, and the job
+    runs from the database. Runs in a thread: it reads files and the database."""
+    from django.db import connections
+
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry  # noqa: N811 - one process
+    try:
+        text = generate_latest(registry)
+        text += generate_latest(_JobsRegistry())
+    finally:
+        connections.close_all()
+    return text, CONTENT_TYPE_LATEST
+
+
+class _JobsRegistry:
+    def collect(self):
+        return JobsFromDatabase().collect()
