@@ -215,7 +215,13 @@ else:
     # process; with several machines PgBouncer in transaction mode sits in front
     # (docs/operations.md) and the pool is switched off (CONSENTSERVE_DB_POOL_MAX=0).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    _pool_max = env.int("CONSENTSERVE_DB_POOL_MAX", default=10)
+    # Behind PgBouncer in transaction mode a connection belongs to a server connection only for
+    # one transaction: no pool in the process, no prepared statements, no server-side cursors.
+    _pgbouncer = env.bool("CONSENTSERVE_DB_PGBOUNCER", default=False)
+    _pool_max = 0 if _pgbouncer else env.int("CONSENTSERVE_DB_POOL_MAX", default=10)
+    if _pgbouncer:
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if _pool_max > 0:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": min(2, _pool_max),
@@ -239,8 +245,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
+# Under VAR_DIR by default; the image collects them at build into a directory of its own
+# (CONSENTSERVE_STATIC_ROOT), so that the volume mounted at VAR_DIR does not hide them.
+STATIC_ROOT = Path(env.str("CONSENTSERVE_STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
