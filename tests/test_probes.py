@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import json
 import logging
+import os
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ from test_collector_ingest import run
 
 from config.asgi import application
 from consentserve.collector.testing import Response
-from consentserve.core import metrics
+from consentserve.core import metrics, probes
 from consentserve.core.errors import _scrub
 from consentserve.core.logs import JsonFormatter, RequestIdFilter, request_id
 from consentserve.core.static import static_collect_if_stale
@@ -91,10 +92,11 @@ def test_readyz_checks_database_cache_migrations_and_writers():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readyz_is_503_while_a_migration_is_not_applied():
+def test_readyz_is_503_while_a_migration_is_not_applied(monkeypatch):
     recorder = MigrationRecorder(connection)
     applied = recorder.migration_qs.get(app="core", name="0001_periodic_job_runs")
     applied.delete()
+    monkeypatch.setattr(probes, "_migrated", False)
     try:
         response = get("/readyz")
     finally:
@@ -295,3 +297,27 @@ def test_a_running_instance_answers_the_probes_and_logs_json(tmp_path):
     records = [json.loads(line) for line in lines if line.startswith("{")]
     assert records
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+
+
+def test_with_a_sentry_dsn_errors_are_reported_without_personal_data(tmp_path):
+    from test_shared_state import GOOD
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CONSENTSERVE_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        {
+            **GOOD,
+            "CONSENTSERVE_VAR_DIR": str(tmp_path),
+            "CONSENTSERVE_SENTRY_DSN": "http://public@127.0.0.1:9/1",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    show = (
+        "import django; django.setup(); import sentry_sdk; o = sentry_sdk.get_client().options;"
+        "print(o['send_default_pii'], o['include_local_variables'], o['before_send'] is not None)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", show], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False", "True"]
