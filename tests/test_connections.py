@@ -150,3 +150,32 @@ def test_64_concurrent_clients_get_no_500_and_the_pool_bounds_connections(
     assert statuses[200] == CLIENTS * 2
     assert 0 < most <= POOL_MAX
     print(f"statuses {dict(statuses)}, most connections {most}")
+
+
+def test_a_request_that_gets_no_connection_is_answered_503_not_500(rf):
+    from django.db import OperationalError
+    from psycopg_pool import PoolTimeout
+
+    from consentserve.website.views import server_error
+
+    try:
+        try:
+            raise PoolTimeout("couldn't get a connection after 10.00 sec")
+        except PoolTimeout as timeout:
+            raise OperationalError(str(timeout)) from timeout
+    except OperationalError:
+        response = server_error(rf.get("/en/"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert b"busy" in response.content
+
+
+@pytest.mark.django_db
+def test_any_other_error_is_still_a_500(rf):
+    from consentserve.website.views import server_error
+
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        response = server_error(rf.get("/en/"))
+    assert response.status_code == 500
