@@ -154,6 +154,7 @@ def test_64_concurrent_clients_get_no_500_and_the_pool_bounds_connections(
 
 def test_a_request_that_gets_no_connection_is_answered_503_not_500(rf):
     from django.db import OperationalError
+    from django.utils import translation
     from psycopg_pool import PoolTimeout
 
     from consentserve.website.views import server_error
@@ -164,7 +165,8 @@ def test_a_request_that_gets_no_connection_is_answered_503_not_500(rf):
         except PoolTimeout as timeout:
             raise OperationalError(str(timeout)) from timeout
     except OperationalError:
-        response = server_error(rf.get("/en/"))
+        with translation.override("en"):
+            response = server_error(rf.get("/en/"))
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert b"busy" in response.content
