@@ -1,6 +1,7 @@
-"""The ASGI entry point: the analytics ingest's raw route (`POST /a/<key>/event`,
-consentserve/analytics) and the consent collector's (`POST`/`OPTIONS /c/<key>/consent`,
-consentserve/collector) in front of Django, which serves everything else."""
+"""The ASGI entry point: the probes, metrics and request IDs (`/healthz`, `/readyz`, `/metrics`,
+consentserve/core/probes.py) outermost, then the analytics ingest's raw route (`POST
+/a/<key>/event`, consentserve/analytics) and the consent collector's (`POST`/`OPTIONS
+/c/<key>/consent`, consentserve/collector) in front of Django, which serves everything else."""
 
 import os
 
@@ -12,5 +13,6 @@ django_application = get_asgi_application()
 
 from consentserve.analytics.asgi import analytics_app  # noqa: E402 - needs the apps loaded
 from consentserve.collector.asgi import collector_app  # noqa: E402 - needs the apps loaded
+from consentserve.core.probes import probes_app  # noqa: E402 - needs the apps loaded
 
-application = analytics_app(collector_app(django_application))
+application = probes_app(analytics_app(collector_app(django_application)))

@@ -5,6 +5,7 @@ DEBUG on) or `production` (refuses to start with insecure settings, see `_refuse
 Every variable is documented in docs/configuration.md.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -148,30 +149,43 @@ MFA_ADAPTER = "consentserve.accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "CONSENTserve"
 # The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
-# allauth's sign-in limits and spent TOTP codes live in the cache, which therefore must be shared
-# by every worker process: a file cache under VAR_DIR needs no extra service. The test suite
-# uses a cache that keeps nothing, so no counter leaks from one test into the next or between
-# test runs on one machine; tests of rate limits switch a real cache on. Above MAX_ENTRIES the
-# cache drops a third of its entries at random, counters included, so it is far above Django's
-# 300. The limits of forms, pages and the API (core/ratelimit.py) count in the "ratelimit"
-# cache: the database's (its table is made by core's migration), shared by every process and
-# server; `CONSENTSERVE_RATELIMIT_CACHE` names another alias where a deployment has one.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-        if MODE == "test"
-        else "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache"),
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
-    },
-    "ratelimit": {
-        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
-        if MODE == "test"
-        else "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "consentserve_ratelimit",
-        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-    },
-}
+# Rate-limit counters and spent TOTP codes live in the cache, which therefore must be shared by
+# every worker process and, with several machines, by every machine: Redis when
+# CONSENTSERVE_REDIS_URL is set, otherwise a file cache under VAR_DIR that needs no extra
+# service (one machine only). The test suite uses caches that keep nothing, so no counter leaks
+# from one test into the next or between test runs on one machine; tests of rate limits switch a
+# real cache on. Above MAX_ENTRIES the file cache drops a third of its entries at random,
+# counters included, so it is far above Django's 300. The limits of forms, pages and the API
+# (core/ratelimit.py) count in the "ratelimit" cache: Redis, which counts atomically, when it
+# is configured; otherwise the database's (its table is made by core's migration), shared by
+# every process and server. `CONSENTSERVE_RATELIMIT_CACHE` names another alias where a
+# deployment has one.
+REDIS_URL = env.str("CONSENTSERVE_REDIS_URL", default="")
+if MODE == "test":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+elif REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "consentserve",
+    }
+    CACHES = {"default": _redis, "ratelimit": {**_redis, "KEY_PREFIX": "consentserve-limit"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "consentserve_ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
 # Seconds within which a request (headers and body) must arrive whole (core/read_timeout.py).
 CONSENTSERVE_READ_TIMEOUT = env.float("CONSENTSERVE_READ_TIMEOUT", default=20.0)
 CONSENTSERVE_RATELIMIT_CACHE = env.str("CONSENTSERVE_RATELIMIT_CACHE", default="ratelimit")
@@ -213,7 +227,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONSENTSERVE_DB_CONN_MAX_AGE", default=60)
+    # No persistent connections: under ASGI every request runs in a thread of its own, and a
+    # connection kept per thread multiplies into hundreds (Django's docs advise 0 there).
+    # Connections come from psycopg's pool instead, at most CONSENTSERVE_DB_POOL_MAX per
+    # process; with several machines PgBouncer in transaction mode sits in front
+    # (docs/operations.md) and the pool is switched off (CONSENTSERVE_DB_POOL_MAX=0).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Behind PgBouncer in transaction mode a connection belongs to a server connection only for
+    # one transaction: no pool in the process, no prepared statements, no server-side cursors.
+    _pgbouncer = env.bool("CONSENTSERVE_DB_PGBOUNCER", default=False)
+    _pool_max = 0 if _pgbouncer else env.int("CONSENTSERVE_DB_POOL_MAX", default=10)
+    if _pgbouncer:
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if _pool_max > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, _pool_max),
+            "max_size": _pool_max,
+            # A request waits this long for a free connection, then fails with a clear 503.
+            "timeout": env.float("CONSENTSERVE_DB_POOL_TIMEOUT", default=10.0),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- i18n -----------------------------------------------------------------------------------
@@ -230,8 +263,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root
+# Under VAR_DIR by default; the image collects them at build into a directory of its own
+# (CONSENTSERVE_STATIC_ROOT), so that the volume mounted at VAR_DIR does not hide them.
+STATIC_ROOT = Path(env.str("CONSENTSERVE_STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Consent exports (consentserve/api/export_jobs.py): gzipped files, deleted after 7 days.
@@ -367,15 +402,14 @@ CONSENTSERVE_INVOICE_DUE_DAYS = env.int("CONSENTSERVE_INVOICE_DUE_DAYS", default
 
 # --- task queue -----------------------------------------------------------------------------
 # huey with its embedded SQLite store by default; Redis when CONSENTSERVE_REDIS_URL is set.
-_redis_url = env.str("CONSENTSERVE_REDIS_URL", default="")
 HUEY = {
     "name": "consentserve",
     "immediate": False,
     "utc": True,
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
-if _redis_url:
-    HUEY.update({"huey_class": "huey.RedisHuey", "url": _redis_url})
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
@@ -424,11 +458,24 @@ CONSENTSERVE_ENCRYPTION_KEYS = env.list(
 )
 
 # --- logging: no personal data (no IPs, no user agents, no e-mail addresses) ----------------
+# One JSON object a line with the request's ID (core/logs.py) in production, plain text while
+# developing; CONSENTSERVE_LOG_FORMAT chooses either.
+LOG_FORMAT = env.str("CONSENTSERVE_LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "consentserve.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "consentserve.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("CONSENTSERVE_LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's request logger prints the path and, for 4xx, the client; we keep our own
@@ -443,3 +490,21 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- metrics and error reports --------------------------------------------------------------
+# prometheus-client's multi-process mode: every process of this machine writes its samples
+# under this directory and /metrics adds them up (core/metrics.py). It must be set before
+# prometheus_client is imported, which is why it is set here. The test suite counts in process.
+if MODE != "test":
+    _metrics_dir = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics")))
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+# Scrapers outside loopback and private networks must send this as a bearer token.
+CONSENTSERVE_METRICS_TOKEN = env.str("CONSENTSERVE_METRICS_TOKEN", default="")
+# Error reports (failed requests, failed jobs: every log line at ERROR) go to Sentry when a DSN
+# is set, without personal data: no cookies, headers, bodies, user or client address.
+SENTRY_DSN = env.str("CONSENTSERVE_SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from consentserve.core.errors import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=MODE)

@@ -2,6 +2,7 @@
 
 serve      run the ASGI server (uvicorn) with N workers, optionally with TLS
 migrate    bring the database schema up to date
+collectstatic  gather and compress the static files (once per install or image build)
 demo       fill the database with a realistic demo state
 worker     run the task queue (scheduled retention, mail)
 retention  apply every retention rule of the privacy register now
@@ -35,7 +36,14 @@ def _serve(args: argparse.Namespace) -> None:
     from django.conf import settings
 
     if not settings.DEBUG:
-        _django("collectstatic", "--noinput", "--verbosity", "0")
+        from consentserve.core.static import static_collect_if_stale
+
+        # Collected at install or image build (`consentserve collectstatic`); a start collects
+        # only when the installed files differ from what was collected (an upgrade without it).
+        static_collect_if_stale()
+    from consentserve.core.metrics_files import metrics_files_prune
+
+    metrics_files_prune()
     if args.redirect_port and args.cert:
         from consentserve.core.https_redirect import start_redirect_server
 
@@ -53,6 +61,7 @@ def _serve(args: argparse.Namespace) -> None:
         proxy_headers=bool(args.forwarded_allow_ips),
         forwarded_allow_ips=args.forwarded_allow_ips or None,
         access_log=False,  # uvicorn's log would hold IPs; the access log under retention does
+        log_config=None,  # uvicorn's lines go through the product's logging (JSON in production)
         server_header=False,
         lifespan="off",
         # A request must arrive whole within CONSENTSERVE_READ_TIMEOUT (core/read_timeout.py);
@@ -82,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("collectstatic", help="gather the static files (at install or image build)")
     sub.add_parser("demo", help="load the demo data")
     sub.add_parser("worker", help="run the task queue and its schedules")
     retention = sub.add_parser("retention", help="apply the retention rules of the register")
@@ -95,6 +105,14 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args)
     elif args.command == "migrate":
         _django("migrate", "--noinput")
+    elif args.command == "collectstatic":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        import django
+
+        django.setup()
+        from consentserve.core.static import static_collect
+
+        static_collect()
     elif args.command == "demo":
         _django("demo_data")
     elif args.command == "worker":

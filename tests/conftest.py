@@ -22,7 +22,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.test import override_settings
-from support import Inbox, free_port
+from support import Inbox, RedisServer, free_port
 
 from consentserve.privacy import access_log
 
@@ -103,3 +103,18 @@ def smtp():
             yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A throwaway Redis (Debian's redis-server) on a free loopback port for this test run."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The URL of an empty Redis: each test starts without the keys of the one before."""
+    redis_server.flush()
+    return redis_server.url

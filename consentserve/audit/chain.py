@@ -56,6 +56,13 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def head() -> tuple[int, str]:
+    """The newest entry's number and hash (0 and the genesis hash before the first entry): kept
+    with every backup, outside the database, it shows later whether the chain was rewritten."""
+    row = AuditHead.objects.filter(pk=HEAD_PK).first()
+    return (row.seq, row.hash) if row is not None else (0, GENESIS)
+
+
 def _head_locked() -> AuditHead:
     head = AuditHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is not None:

@@ -112,8 +112,11 @@ class InvoiceImmutable(Exception):
 
 # Fields of an issued invoice that are not printed on it and may change: the link to the
 # organisation (gone with the account), the address the mail went to (blanked on a hold),
-# the Art. 18 flag and when it was mailed. `pdf` is written once, when it is first rendered.
-INVOICE_MUTABLE_FIELDS = frozenset({"organisation", "buyer_email", "restricted", "mailed_at"})
+# the Art. 18 flag, when it was mailed and when a run claimed its mail. `pdf` is written once,
+# when it is first rendered.
+INVOICE_MUTABLE_FIELDS = frozenset(
+    {"organisation", "buyer_email", "restricted", "mailed_at", "mail_claimed_at"}
+)
 
 
 def _held_pks(model, pks) -> set[str]:
@@ -203,6 +206,8 @@ class Invoice(models.Model):
     note = models.TextField(_("note"), blank=True)
     pdf = models.BinaryField(_("PDF"), null=True, blank=True, editable=False)
     mailed_at = models.DateTimeField(_("mailed"), null=True, blank=True)
+    # Set by the one run that sends the mail (billing/mail.py), before it sends it.
+    mail_claimed_at = models.DateTimeField(_("mail claimed"), null=True, blank=True, editable=False)
     restricted = models.BooleanField(_("processing restricted"), default=False)
 
     objects = InvoiceQuerySet.as_manager()

@@ -7,6 +7,7 @@ puts STOP into the queue. Subclasses say how a group is gathered (`_fill`) and w
 import atexit
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 
 from django.db import connection
@@ -32,6 +33,20 @@ def reconnect() -> None:
     """Start the next group on a fresh connection; closing a broken one may fail too."""
     with contextlib.suppress(Exception):
         connection.close()
+
+
+_every: list["OnePerProcess"] = []
+
+
+def _metrics():
+    from . import metrics  # prometheus_client, loaded once a writer writes
+
+    return metrics
+
+
+def writers_alive() -> bool:
+    """Whether every writer of this process that was started still runs (/readyz)."""
+    return all(writer.alive() for writer in _every)
 
 
 class GroupWriterThread:
@@ -70,11 +85,19 @@ class GroupWriterThread:
                     return
                 batch = [first]
                 stop = self._fill(batch)
+                started = time.perf_counter()
                 self._write(batch)
+                _metrics().group_written(
+                    self.thread_name, len(batch), time.perf_counter() - started, self._queue.qsize()
+                )
                 if stop:
                     return
         finally:
             connection.close()
+
+    def alive(self) -> bool:
+        """False when the thread was started and has died (not when it was never needed)."""
+        return self._thread is None or self._thread.is_alive()
 
     def _fill(self, batch: list) -> bool:
         """Add what is queued to `batch`, up to a group; True when STOP was met (everything
@@ -94,6 +117,11 @@ class OnePerProcess:
         self._make = make
         self._writer: GroupWriterThread | None = None
         self._lock = threading.Lock()
+        _every.append(self)
+
+    def alive(self) -> bool:
+        writer = self._writer
+        return writer is None or writer.alive()
 
     def get(self) -> GroupWriterThread:
         writer = self._writer

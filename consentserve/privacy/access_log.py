@@ -111,6 +111,11 @@ def _run_writer() -> None:
             close_old_connections()
 
 
+def writer_alive() -> bool:
+    """False when the writer thread was started and has died (/readyz)."""
+    return _writer is None or _writer.is_alive()
+
+
 def _ensure_writer() -> None:
     global _writer
     if _writer is not None and _writer.is_alive():
@@ -128,6 +133,9 @@ def record(hit: Hit) -> None:
         _queue.put_nowait(hit)
     except queue.Full:
         dropped += 1
+        from consentserve.core import metrics
+
+        metrics.access_log_dropped()
         return
     if settings.CONSENTSERVE_ACCESS_LOG == "thread":
         _ensure_writer()

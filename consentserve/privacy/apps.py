@@ -11,3 +11,9 @@ class PrivacyConfig(AppConfig):
         from . import checks, register  # noqa: F401
 
         register.get_register()
+
+        from consentserve.core.probes import liveness_register
+
+        from .access_log import writer_alive
+
+        liveness_register(writer_alive)

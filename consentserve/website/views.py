@@ -1,10 +1,11 @@
 """The public website: plain pages that set no cookie, the language switch that is the only place
 setting the language cookie (R-C1-3), and the quote request (policy B.2)."""
 
+import sys
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.shortcuts import redirect, render
 from django.urls import translate_url
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from consentserve.core.db_busy import database_busy
 from consentserve.core.ratelimit import rate_limit_hit
 
 from .forms import QuoteRequestForm
@@ -139,4 +141,13 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    if database_busy(sys.exc_info()[1]):
+        # Plain text: the page's templates read the database, which is what ran out.
+        response = HttpResponse(
+            _("The service is busy. Please try again in a few seconds.") + "\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "5"
+        return response
     return render(request, "website/errors/500.html", status=500)

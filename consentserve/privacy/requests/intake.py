@@ -9,6 +9,7 @@ message can be forged, so the acknowledgement carries the verification link.
 import asyncio
 import email
 import email.policy
+import hashlib
 import logging
 import re
 from email.message import EmailMessage
@@ -17,7 +18,7 @@ from email.utils import getaddresses, parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import close_old_connections, connections
+from django.db import IntegrityError, close_old_connections, connections
 from django.utils.html import strip_tags
 
 from ..register import get_register
@@ -84,14 +85,35 @@ def intake_message(message: EmailMessage) -> PrivacyRequest | None:
     if address.lower() in intake_addresses():
         return None  # our own mail coming back
     text = _text(message)
-    return request_submit(
-        kind=PrivacyRequest.Kind.UNSPECIFIED,
-        email=address,
-        name=name[:200],
-        text=text,
-        language=_language(message, text),
-        channel=PrivacyRequest.Channel.MAIL,
-    )
+    digest = message_digest(message)
+    if digest:
+        known = PrivacyRequest.objects.filter(message_digest=digest).first()
+        if known is not None:
+            return known  # a retried delivery of a message already taken in
+    try:
+        return request_submit(
+            kind=PrivacyRequest.Kind.UNSPECIFIED,
+            email=address,
+            name=name[:200],
+            text=text,
+            language=_language(message, text),
+            channel=PrivacyRequest.Channel.MAIL,
+            message_digest=digest,
+        )
+    except (IntegrityError, ValidationError):
+        # The same message delivered twice at once (two intake processes): the other won.
+        known = PrivacyRequest.objects.filter(message_digest=digest).first() if digest else None
+        if known is None:
+            raise
+        return known
+
+
+def message_digest(message: EmailMessage) -> str:
+    """SHA-256 of the Message-ID, or "" when the message has none (then nothing to compare)."""
+    message_id = str(message.get("Message-ID") or "").strip()
+    if not message_id:
+        return ""
+    return hashlib.sha256(message_id.encode("utf-8", errors="replace")).hexdigest()
 
 
 def _intake_in_thread(content: bytes) -> bool:

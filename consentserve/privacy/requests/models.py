@@ -103,6 +103,11 @@ class PrivacyRequest(models.Model):
     # closed cases, so erasing a person's data never takes the case that documents it.
     closed = models.BooleanField(_("closed"), default=False, editable=False)
     staff_notes = models.TextField(_("staff notes"), blank=True)
+    # A mailed request's Message-ID, hashed (the header can name the sender's host): a delivery
+    # the sending server retries opens no second case.
+    message_digest = models.CharField(
+        _("Message-ID digest"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("privacy request")
@@ -111,7 +116,12 @@ class PrivacyRequest(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(extension_months__lte=2), name="privacy_request_extension_max"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["message_digest"],
+                condition=~models.Q(message_digest=""),
+                name="privacy_request_one_case_per_message",
+            ),
         ]
 
     def __str__(self) -> str:

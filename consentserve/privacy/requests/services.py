@@ -75,6 +75,7 @@ def request_submit(
     name: str = "",
     consent_id: str = "",
     channel: str = PrivacyRequest.Channel.FORM,
+    message_digest: str = "",
 ) -> PrivacyRequest:
     """Open a case awaiting verification and send the requester the verification link.
 
@@ -91,6 +92,7 @@ def request_submit(
             consent_id=consent_id.strip(),
             channel=channel,
             received_at=timezone.now(),
+            message_digest=message_digest,
         )
         case.due_on = case.compute_due()
         case.full_clean(exclude=["number"])
