@@ -208,7 +208,10 @@ def test_sigkill_under_load_loses_no_acknowledged_consent(tmp_path):
     try:
         for thread in threads:
             thread.start()
-        time.sleep(2.0)
+        # Kill once the load is well under way, however slow the machine is today.
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 300 and time.monotonic() < deadline:
+            time.sleep(0.05)
         server.proc.kill()  # SIGKILL mid-load: no flush, no atexit
         server.proc.wait(timeout=10)
     finally:

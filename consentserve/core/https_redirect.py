@@ -64,13 +64,22 @@ class RedirectServer:
         self.https_port = https_port
         self.open = 0
         self._loop = asyncio.new_event_loop()
-        self._server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, host, port, limit=MAX_HEAD, backlog=512)
-        )
         self._thread = threading.Thread(
             target=self._loop.run_forever, daemon=True, name="https-redirect"
         )
         self._thread.start()
+        # Bound on the listener's own thread: the caller's thread may run an event loop of its
+        # own, which would refuse to run this one.
+        try:
+            self._server = asyncio.run_coroutine_threadsafe(
+                asyncio.start_server(self._handle, host, port, limit=MAX_HEAD, backlog=512),
+                self._loop,
+            ).result(10)
+        except BaseException:  # the port is taken, say: no thread left behind
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            self._loop.close()
+            raise
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.open += 1
