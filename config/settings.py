@@ -140,6 +140,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # TOTP secrets and recovery-code seeds are encrypted at rest like payment details (R-G-3).
+ACCOUNT_ADAPTER = "consentserve.accounts.adapters.AccountAdapter"
 MFA_ADAPTER = "consentserve.accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "CONSENTserve"
 # The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).

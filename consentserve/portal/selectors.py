@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
+from consentserve.installations.selectors import installation_list_for_org
 
 from .scoping import ROLE_RANK
 
@@ -16,12 +17,14 @@ from .scoping import ROLE_RANK
 class OrganisationOverview:
     member_count: int
     open_invitation_count: int
+    installation_count: int
 
 
 def organisation_overview(*, organisation: Organisation) -> OrganisationOverview:
     return OrganisationOverview(
         member_count=organisation.memberships.count(),
         open_invitation_count=invitation_list_open(organisation=organisation).count(),
+        installation_count=installation_list_for_org(organisation).count(),
     )
 
 

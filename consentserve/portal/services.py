@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
+from consentserve.core.site_url import site_url
 from consentserve.privacy.engine import deliver
 
 from .errors import ErrorCode, PortalError
@@ -45,12 +46,11 @@ def invitation_create(
     email: str,
     role: str,
     invited_by: User,
-    base_url: str,
     language: str,
 ) -> IssuedInvitation:
-    """Invite `email` with `role`; the mail with the accept link (under `base_url`, in
-    `language`) leaves once the invitation is committed. A newer invitation to the same address
-    replaces an open one, so only the latest link works."""
+    """Invite `email` with `role`; the mail with the accept link (in `language`, under the
+    site address) leaves once the invitation is committed. A newer invitation to the same
+    address replaces an open one, so only the latest link works."""
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": f"not a site language: {language!r}"})
     token = secrets.token_urlsafe(32)
@@ -74,7 +74,7 @@ def invitation_create(
         )
         invitation.full_clean()
         invitation.save()
-        link = _accept_link(token=token, base_url=base_url, language=language)
+        link = _accept_link(token=token, language=language)
         transaction.on_commit(
             lambda: _send_invitation(invitation=invitation, link=link, language=language)
         )
@@ -206,10 +206,10 @@ def _acting_membership(*, organisation: Organisation, user: User) -> Membership:
     return actor
 
 
-def _accept_link(*, token: str, base_url: str, language: str) -> str:
+def _accept_link(*, token: str, language: str) -> str:
     with translation.override(language):
         path = reverse("portal:invitation-accept", kwargs={"token": token})
-    return base_url.rstrip("/") + path
+    return site_url(path)
 
 
 def _send_invitation(*, invitation: Invitation, link: str, language: str) -> None:

@@ -134,7 +134,6 @@ def invitation_create(request, membership):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
                 language=get_language(),
             )
         except ValidationError as error:

@@ -1,0 +1,25 @@
+"""Texts of the templates as a person reads them: markup inside a `{% translate "…" %}` literal
+is output unescaped (template literals count as safe), so a `<head>` in the sentence vanishes
+into the page's markup. Such sentences use blocktranslate with the tag written as entities."""
+
+import re
+from pathlib import Path
+
+import consentserve
+
+TEMPLATES = sorted(Path(consentserve.__file__).parent.glob("*/templates/**/*.html"))
+TRANSLATE_LITERAL = re.compile(r"""\{%\s*translate\s+(["'])(.*?)\1""", re.S)
+
+
+def test_templates_are_found():
+    assert len(TEMPLATES) > 50
+
+
+def test_no_translated_literal_holds_markup():
+    offenders = [
+        f"{path.relative_to(path.parents[3])}: {match.group(2)[:60]}"
+        for path in TEMPLATES
+        for match in TRANSLATE_LITERAL.finditer(path.read_text())
+        if "<" in match.group(2)
+    ]
+    assert offenders == []
