@@ -207,6 +207,8 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Berlin"
+# Our own English date formats (config/formats/en): day before month, 24-hour clock.
+FORMAT_MODULE_PATH = ["config.formats"]
 # The language cookie is set only by the explicit language switch (R-C1-3); 12 months at most.
 LANGUAGE_COOKIE_NAME = "django_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
