@@ -243,6 +243,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS
 # domain; until then Django's reminder is silenced.
 SECURE_HSTS_PRELOAD = env.bool("CONSENTSERVE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Checks an operator has decided to live with for now, e.g. website.W001 (imprint facts).
+SILENCED_SYSTEM_CHECKS += env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

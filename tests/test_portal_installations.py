@@ -502,10 +502,15 @@ def test_publish_succeeds_and_says_the_version(a, shop):
     client = client_of(a.admin)
     response = client.post(url(shop, "publish/"), follow=True)
     assert response.status_code == 200
-    assert "Version 1 has been published" in response.content.decode()
+    text = response.content.decode()
+    assert "Version 1 has been published" in text
     assert shop.versions.get().number == 1
     loader = Client().get(f"/c/{shop.public_key}.js")
     assert loader.status_code == 200
+    # Browsers keep the loader for its max-age: the message says how long, never "now".
+    max_age = int(re.search(r"max-age=(\d+)", loader["Cache-Control"])[1])
+    assert f"get it within {max_age // 60} minutes" in text
+    assert "get it now" not in text
 
 
 def publish_with_title(a, shop, title):

@@ -25,6 +25,9 @@ BUNDLE = Path(__file__).resolve().parent / "static" / "banner" / "banner.js"
 CONTENT_TYPE = "application/javascript; charset=utf-8"
 # Generated keys are token_urlsafe; anything else cannot name an installation.
 _KEY = re.compile(r"\A[A-Za-z0-9_-]{1,32}\Z")
+# How long browsers and proxies keep the loader: a new version reaches a returning visitor
+# within this time, which the portal says after publishing.
+MAX_AGE_SECONDS = 300
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +95,7 @@ def loader(request, public_key: str) -> HttpResponse:
     else:
         response = HttpResponse(body, content_type=CONTENT_TYPE)
     response["ETag"] = etag
-    response["Cache-Control"] = "public, max-age=300"
+    response["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
     response["X-Content-Type-Options"] = "nosniff"
     # Customers' pages on other origins embed this script.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
