@@ -381,9 +381,13 @@ def _services_validate(check: _Checker, services, category_ids: set[str]) -> Non
             ids.add(service["id"])
         if "category" in service and service["category"] not in category_ids:
             check.add(f"{path}.category", _("must be one of the categories"))
-        for key in ("name", "provider", "privacy_url"):
+        for key in ("name", "privacy_url"):
             if key in service:
                 check.text(service[key], f"{path}.{key}")
+        # The catalog's providers are {de, en} (the country's name differs); a customer's own
+        # service names its provider in one text.
+        if "provider" in service and not isinstance(service["provider"], str):
+            check.translated(service["provider"], f"{path}.provider")
         for key in ("purpose", "transfer"):
             if key in service:
                 check.translated(service[key], f"{path}.{key}")

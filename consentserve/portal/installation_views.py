@@ -220,6 +220,7 @@ def _catalog_rows(draft: dict, lang: str) -> list[dict]:
             {
                 "entry": entry,
                 "purpose": getattr(entry.purpose, lang),
+                "provider": getattr(entry.provider, lang) if entry.provider else "",
                 "transfer": getattr(transfer_text(entry.transfer), lang),
                 "cookies": [
                     (item.name, getattr(item.lifetime, lang))
@@ -228,7 +229,8 @@ def _catalog_rows(draft: dict, lang: str) -> list[dict]:
                 "category_label": labels.get(entry.category) or entry.category,
                 "category_present": entry.category in category_ids,
                 "added": entry.id in present,
-                "search": f"{entry.name} {entry.provider or ''} {entry.category}".lower(),
+                "search": f"{entry.name} {entry.provider.en if entry.provider else ''} "
+                f"{entry.category}".lower(),
             }
         )
     return rows
