@@ -131,3 +131,14 @@ def test_public_forms_and_the_visitors_records_fit_both_widths(
     found += visit(page, live_server.url + records, "de-visitor-records")
     assert page.locator("html").get_attribute("lang") == "de"
     assert not found, "\n".join(found)
+
+
+def test_the_invitees_sign_up_fits_both_widths(page, live_server):
+    a = make_customer("a", "Alpha GmbH")
+    found = []
+    for language in ("de", "en"):
+        invitation = f"/{language}/portal/invitations/{a.token}/"
+        url = f"{live_server.url}/{language}/account/signup/?next={invitation}"
+        found += visit(page, url, f"{language}-invitee-signup")
+        assert page.locator("input[name=iban]").count() == 0
+    assert not found, "\n".join(found)
