@@ -80,6 +80,7 @@ def portal_pages(customer, installation):
         "account": org + "account/",
         "payment": org + "payment/",
         "invoices": org + "invoices/",
+        "company": org + "company/",
         "api": org + "api/",
     }
 
