@@ -23,3 +23,22 @@ def test_no_translated_literal_holds_markup():
         if "<" in match.group(2)
     ]
     assert offenders == []
+
+
+BLOCK = re.compile(
+    r"\{%\s*blocktranslate(?P<args>[^%]*)%\}(?P<body>.*?)\{%\s*endblocktranslate", re.S
+)
+NUMBER_AND_NOUN = re.compile(
+    r"\{\{ *\w+ *\}\} (days|services|members|installations|records|decisions|findings)\b"
+)
+
+
+def test_a_number_with_a_plural_noun_goes_through_the_plural_forms():
+    """ "1 Dienste": a sentence that writes a number before a noun needs `count` (ngettext)."""
+    offenders = [
+        f"{path.name}: {match.group('body').strip()[:60]}"
+        for path in TEMPLATES
+        for match in BLOCK.finditer(path.read_text())
+        if "count" not in match.group("args") and NUMBER_AND_NOUN.search(match.group("body"))
+    ]
+    assert offenders == []
