@@ -256,6 +256,8 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Europe/Berlin"
+# Our own English date formats (config/formats/en): day before month, 24-hour clock.
+FORMAT_MODULE_PATH = ["config.formats"]
 # The language cookie is set only by the explicit language switch (R-C1-3); 12 months at most.
 LANGUAGE_COOKIE_NAME = "django_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
@@ -299,6 +301,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = TLS
 # domain; until then Django's reminder is silenced.
 SECURE_HSTS_PRELOAD = env.bool("CONSENTSERVE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Checks an operator has decided to live with for now, e.g. website.W001 (imprint facts).
+SILENCED_SYSTEM_CHECKS += env.list("DJANGO_SILENCED_SYSTEM_CHECKS", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -74,7 +74,11 @@ CONFIG = {
             "id": "analytics",
             "category": "statistics",
             "name": "Google Analytics",
-            "provider": "Google Ireland Limited, Gordon House, Dublin 4, Irland",
+            # Catalog providers come per language; others below are one string.
+            "provider": {
+                "de": "Google Ireland Limited, Gordon House, Dublin 4, Irland",
+                "en": "Google Ireland Limited, Gordon House, Dublin 4, Ireland",
+            },
             "purpose": {"de": "Reichweitenmessung", "en": "Audience measurement"},
             "privacy_url": "https://policies.google.com/privacy",
             "cookies": [
@@ -562,7 +566,7 @@ def test_keyboard_only_through_both_layers(site):
     page.keyboard.press("Enter")
     details = site.banner().inner_text()
     assert "_ga_* – 2 Jahre" in details
-    assert "Google Ireland Limited, Gordon House" in details
+    assert "Google Ireland Limited, Gordon House, Dublin 4, Irland" in details
     _tab_to(page, "Auswahl speichern")
     page.keyboard.press("Enter")
     page.wait_for_function("window.ran.length === 2")

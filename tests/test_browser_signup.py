@@ -43,7 +43,10 @@ def _sign_in(page, live_server):
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
-def test_register_confirm_and_sign_in_with_two_factors_r_b3_1_r_c1_2(page, live_server, smtp):
+def test_register_confirm_and_sign_in_with_two_factors_r_b3_1_r_c1_2(
+    page, live_server, smtp, settings
+):
+    settings.CONSENTSERVE_SITE_URL = live_server.url
     problems = Problems(page)
 
     # Register: one page, one form.

@@ -81,7 +81,10 @@ def test_every_catalog_service_is_a_valid_draft_service():
 def test_catalog_service_to_config_describes_the_transfer():
     catalog = catalog_get()
     youtube = catalog_service_to_config(catalog.get("youtube"))
-    assert youtube["provider"].startswith("Google Ireland Limited")
+    assert youtube["provider"] == {
+        "de": "Google Ireland Limited, Gordon House, Barrow Street, Dublin 4, Irland",
+        "en": "Google Ireland Limited, Gordon House, Barrow Street, Dublin 4, Ireland",
+    }
     assert "USA" in youtube["transfer"]["de"]
     assert "Data Privacy Framework" in youtube["transfer"]["en"]
     plausible = catalog_service_to_config(catalog.get("plausible"))
@@ -104,7 +107,8 @@ def _raw() -> dict:
         (lambda s: s["purpose"].pop("en"), "needs exactly a German and an English text"),
         (lambda s: s.update(consent_mode=["ads"]), "unknown Consent Mode signal"),
         (lambda s: s.update(transfer={"countries": ["US"], "mechanism": "none"}), "mechanism"),
-        (lambda s: s.update(provider="Google"), "provider must be its name and address"),
+        (lambda s: s.update(provider={"de": "Google", "en": "Google"}), "name and address"),
+        (lambda s: s.update(provider="Google, Dublin 4, Irland"), "a German and an English"),
         (lambda s: s.update(privacy_url="http://x.example"), "privacy_url must be an https"),
         (lambda s: s.update(provider=None), "self-hosted services have neither"),
         (lambda s: s["cookies"].append({"name": "x"}), "needs name and lifetime"),
@@ -122,10 +126,11 @@ def test_consentserve_analytics_is_provided_by_the_registers_controller():
     """The provider line is copied from the register; this keeps the two equal."""
     data = get_register().data["controller"]
     entry = catalog_get().get("consentserve-analytics")
-    assert entry.provider == (
-        f"{data['name']}, {data['street']}, {data['postcode']} {data['city']}, "
-        f"{data['country']['de']}"
-    )
+    for lang in ("de", "en"):
+        assert getattr(entry.provider, lang) == (
+            f"{data['name']}, {data['street']}, {data['postcode']} {data['city']}, "
+            f"{data['country'][lang]}"
+        )
     assert (entry.category, entry.legal_basis, entry.essential) == ("statistics", "consent", False)
     assert (entry.cookies, entry.storage, entry.consent_mode) == ((), (), ())
     assert entry.transfer.countries == ()
@@ -146,3 +151,15 @@ def test_catalog_parse_refuses_duplicate_ids():
     data["services"].append(dict(data["services"][0]))
     with pytest.raises(CatalogError, match="used twice: google-analytics-4"):
         catalog_parse(yaml.safe_dump(data, allow_unicode=True))
+
+
+GERMAN_COUNTRY_NAMES = ("Irland", "Deutschland", "Frankreich", "Schweden", "Dänemark", "Polen")
+
+
+def test_providers_name_their_country_in_each_language():
+    """Once "Dublin 4, Irland" in the English banner: the address is one text per language."""
+    for entry in catalog_get().services:
+        if entry.provider is None:
+            continue
+        assert not entry.provider.en.endswith(GERMAN_COUNTRY_NAMES), entry.id
+        assert entry.provider.de.rsplit(",", 1)[0] == entry.provider.en.rsplit(",", 1)[0]

@@ -5,6 +5,8 @@ from django.utils import translation
 from test_installations_linter import lint_clean_draft
 
 from consentserve.accounts.models import Organisation
+from consentserve.installations.banner_texts import THIRD_COUNTRY_WORDS
+from consentserve.installations.catalog import catalog_get, catalog_service_to_config
 from consentserve.installations.config import (
     canonical_json,
     compile_config,
@@ -77,7 +79,10 @@ def test_default_draft_is_valid_with_the_four_standard_categories():
     ]
     assert [c["required"] for c in draft["categories"]] == [True, False, False, False]
     assert not any(c["default"] for c in draft["categories"])
-    assert set(draft["texts"]["de"]) == TEXT_KEYS == set(draft["texts"]["en"])
+    # The draft also holds the singular of the number of services; the compiled document has
+    # the one form that fits.
+    draft_keys = TEXT_KEYS | {"services_count_one"}
+    assert set(draft["texts"]["de"]) == draft_keys == set(draft["texts"]["en"])
 
 
 def test_compile_config_matches_the_contract_keys_exactly(installation):
@@ -214,3 +219,76 @@ def test_draft_validate_speaks_the_active_language():
         assert [str(p) for p in draft_validate({**default_draft(), "extra": 1})] == [
             "extra: ist keine bekannte Einstellung"
         ]
+
+
+# --- texts that depend on the configuration (banner_texts) ------------------------------------
+
+
+def _compiled_texts(installation, services):
+    installation.draft["services"] = services
+    return compile_config(installation, 1)["texts"]
+
+
+@pytest.mark.parametrize(
+    ("count", "de", "en"), [(1, "1 Dienst", "1 service"), (2, "2 Dienste", "2 services")]
+)
+def test_number_of_services_takes_its_plural_form(installation, count, de, en):
+    """Once "1 Dienste" / "1 services": one text for every number."""
+    catalog = catalog_get()
+    services = [
+        catalog_service_to_config(catalog.get(i)) for i in ("youtube", "cloudflare")[:count]
+    ]
+    texts = _compiled_texts(installation, services)
+    assert texts["de"]["services_count"].replace("{n}", str(count)) == de
+    assert texts["en"]["services_count"].replace("{n}", str(count)) == en
+
+
+def test_a_draft_without_a_singular_gets_the_default_one(installation):
+    for lang in ("de", "en"):
+        del installation.draft["texts"][lang]["services_count_one"]
+    texts = _compiled_texts(installation, installation.draft["services"][:1])
+    assert texts["de"]["services_count"] == "{n} Dienst"
+    assert texts["en"]["services_count"] == "{n} service"
+
+
+def test_transfer_sentence_names_the_services_that_transfer_and_where(installation):
+    catalog = catalog_get()
+    services = [catalog_service_to_config(catalog.get(i)) for i in ("youtube", "cloudflare")]
+    texts = _compiled_texts(installation, services)
+    assert texts["en"]["body"].endswith(
+        "These services transfer data to countries outside the EU: YouTube (USA), Cloudflare (USA)."
+    )
+    assert (
+        "Diese Dienste übermitteln Daten in Länder außerhalb der EU: YouTube (USA)"
+        in (texts["de"]["body"])
+    )
+
+
+def test_no_transfer_no_sentence(installation):
+    """The default text once said "some services process data in third countries such as the
+    USA" whatever the banner held."""
+    default = default_draft()["texts"]
+    texts = _compiled_texts(installation, [])
+    assert texts["en"]["body"] == default["en"]["body"]
+    for lang in ("de", "en"):
+        assert not THIRD_COUNTRY_WORDS.search(texts[lang]["body"])
+        assert "USA" not in texts[lang]["body"]
+
+
+def test_own_service_with_a_transfer_is_named_without_countries(installation):
+    own = {
+        "id": "own-chat",
+        "category": "preferences",
+        "name": "Own Chat",
+        "provider": "Chat Inc., 1 Main St, Springfield, USA",
+        "purpose": {"de": "Chat", "en": "Chat"},
+        "privacy_url": "https://chat.example/privacy",
+        "cookies": [],
+        "storage": [],
+        "consent_mode": [],
+        "transfer": {"de": "USA, Standardvertragsklauseln", "en": "USA, standard clauses"},
+    }
+    texts = _compiled_texts(installation, [own])
+    assert texts["en"]["body"].endswith("countries outside the EU: Own Chat.")
+    own["transfer"] = {"de": "Keine Übermittlung in Drittländer.", "en": ""}
+    assert "outside the EU" not in _compiled_texts(installation, [own])["en"]["body"]

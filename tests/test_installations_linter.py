@@ -76,6 +76,27 @@ FAILING = {
         _set(("theme", "buttons"), {"accept": {"element": "button"}, "reject": {}}),
         _set(("theme", "buttons"), {"accept": {"font_size": 16}, "reject": {"font_size": 12}}),
     ],
+    "reject-wording": [
+        _set_text("en", "reject_all", "No, I prefer a worse experience"),
+        _set_text("de", "reject_all", "Nein, ich verzichte auf Komfort"),
+        _set_text("en", "reject_all", "Miss out on personalised offers"),
+        _set_text("de", "reject_all", "Lieber schlechter surfen"),
+        _set_text("en", "reject_all", "Reject all and accept that things will not work"),
+    ],
+    "third-country-claim": [
+        lambda draft: (
+            draft.update(services=[]),
+            draft["texts"]["de"].update(
+                body="Einige Dienste verarbeiten Daten auch in Drittländern wie den USA."
+            ),
+        ),
+        lambda draft: (
+            draft.update(services=draft["services"][1:2]),
+            draft["texts"]["en"].update(body="Data may leave the EU: outside the EEA."),
+            draft["services"][0].update(id="own-cdn"),
+            draft["services"][0].update(transfer={"de": "", "en": ""}),
+        ),
+    ],
     "contrast": [
         _set(("theme", "text"), "#999999"),
         _set(("theme", "accent_text"), "#14b8a6"),
@@ -109,6 +130,16 @@ PASSING = {
             ("theme", "buttons"),
             {"accept": {"background": "#0f766e"}, "reject": {"background": "#0f766e"}},
         ),
+    ],
+    "reject-wording": [
+        _set_text("en", "reject_all", "Decline all"),
+        _set_text("de", "reject_all", "Nur notwendige erlauben"),
+        _set_text("en", "reject_all", "Reject all"),
+    ],
+    "third-country-claim": [
+        # YouTube transfers to the USA: the claim is true.
+        _set_text("en", "body", "Some services process data in third countries such as the USA."),
+        _set(("services",), []),
     ],
     "contrast": [
         _set(("theme", "text"), "#595959"),  # 7.0:1 on white

@@ -32,7 +32,8 @@ def test_without_the_setting_there_is_no_google_analytics():
     assert list(services_of(config)) == ["consentserve-analytics"]
     tracker = services_of(config)["consentserve-analytics"]
     assert tracker["category"] == "statistics"
-    assert tracker["provider"].startswith("Multimedia Internet Services GmbH, ")
+    assert tracker["provider"]["en"].startswith("Multimedia Internet Services GmbH, ")
+    assert tracker["provider"]["en"].endswith("Germany")
     assert tracker["cookies"] == []
     assert all("measurement_id" not in service for service in config["services"])
 
@@ -45,7 +46,7 @@ def test_with_the_setting_google_analytics_is_loaded_by_its_measurement_id():
     ga4 = services["google-analytics-4"]
     assert ga4["measurement_id"] == "G-TEST123"
     assert ga4["category"] == "statistics"
-    assert ga4["provider"].startswith("Google Ireland Limited")
+    assert ga4["provider"]["en"].startswith("Google Ireland Limited")
     assert ga4["consent_mode"] == ["analytics_storage"]
     assert config["options"]["consent_mode"] is True
     # The lifetime the banner's tag sets (cookie_expires: 13 months), not Google's default.

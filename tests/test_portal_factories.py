@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from consentserve.accounts.invitations import token_digest
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
 from consentserve.billing.models import SepaMandate
-from consentserve.portal.selectors import token_digest
 
 Role = Membership.Role
 

@@ -5,6 +5,7 @@ each form's success and error path (R-B3-2 for roles)."""
 
 import re
 
+import lxml.html
 import pytest
 from django.test import Client
 from test_installations_linter import lint_clean_draft
@@ -140,6 +141,20 @@ def test_embed_snippet_is_absolute_with_instructions(a, shop):
     assert "CONSENTserve.show()" in text
     assert "CONSENTserve.getConsent()" in text
     assert "Nothing is shown to visitors until a version is published" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Put this line into the <head> of every page"),
+        ("de", "Fügen Sie diese Zeile in den <head> jeder Seite ein"),
+    ],
+)
+def test_embed_instructions_name_the_head_element_visibly(a, shop, language, sentence):
+    """A literal `<head>` in a translated string reached the page as markup and vanished."""
+    html = client_of(a.viewer).get(url(shop, language=language)).content.decode()
+    embed = lxml.html.fromstring(html).get_element_by_id("embed")
+    assert sentence in " ".join(embed.text_content().split())
 
 
 def test_page_shows_findings_and_contrast(a, shop):
@@ -487,10 +502,15 @@ def test_publish_succeeds_and_says_the_version(a, shop):
     client = client_of(a.admin)
     response = client.post(url(shop, "publish/"), follow=True)
     assert response.status_code == 200
-    assert "Version 1 has been published" in response.content.decode()
+    text = response.content.decode()
+    assert "Version 1 has been published" in text
     assert shop.versions.get().number == 1
     loader = Client().get(f"/c/{shop.public_key}.js")
     assert loader.status_code == 200
+    # Browsers keep the loader for its max-age: the message says how long, never "now".
+    max_age = int(re.search(r"max-age=(\d+)", loader["Cache-Control"])[1])
+    assert f"get it within {max_age // 60} minutes" in text
+    assert "get it now" not in text
 
 
 def publish_with_title(a, shop, title):

@@ -9,6 +9,7 @@ from django.test import Client
 from test_portal_factories import make_customer, make_member, make_organisation, make_user
 
 from consentserve.accounts.models import Membership
+from consentserve.installations.models import Installation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role
@@ -67,6 +68,26 @@ def test_dashboard_sums_up_the_organisation(a):
     assert re.search(r'portal-stat">3</p>\s*<p>members', text)
     assert re.search(r'portal-stat">1</p>\s*<p>open invitation', text)
     assert "Your role: Admin" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", "1</p>\\s*<p>installation ·", "2</p>\\s*<p>installations ·"),
+        ("de", "1</p>\\s*<p>Installation ·", "2</p>\\s*<p>Installationen ·"),
+    ],
+)
+def test_dashboard_counts_the_installations(a, language, one, two):
+    """The count was once a fixed 0 in the template."""
+    client = client_of(a.viewer)
+    url = f"/{language}/portal/o/{a.organisation.pk}/"
+    assert re.search(r'portal-stat">0</p>', client.get(url).content.decode())
+    Installation.objects.create(organisation=a.organisation, name="Shop")
+    assert re.search('portal-stat">' + one, client.get(url).content.decode())
+    Installation.objects.create(organisation=a.organisation, name="Blog")
+    other = make_customer("b", "Beta AG")
+    Installation.objects.create(organisation=other.organisation, name="Elsewhere")
+    assert re.search('portal-stat">' + two, client.get(url).content.decode())
 
 
 def test_switcher_lists_only_the_users_organisations(a):
@@ -176,9 +197,9 @@ def test_invalid_role_through_htmx_is_shown_in_the_row(a):
 
 def test_dashboard_query_count_is_pinned(a, django_assert_max_num_queries):
     client = client_of(a.owner)
-    # session, user, membership, the switcher's memberships, two counts, and whether the
+    # session, user, membership, the switcher's memberships, three counts, and whether the
     # operator's own banner is published (it is shown on portal pages too)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert client.get(f"/en/portal/o/{a.organisation.pk}/").status_code == 200
 
 

@@ -152,7 +152,6 @@ def test_services_check_the_role_themselves_r_b3_2(a):
             email="x@a.example",
             role=Role.VIEWER,
             invited_by=a.viewer.user,
-            base_url="http://testserver/",
             language="en",
         )
     outsider = make_user("outsider@b.example")

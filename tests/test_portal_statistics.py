@@ -130,15 +130,15 @@ def test_numbers_on_the_page_equal_the_rollups_of_the_writer(shop, decisions):
     # The table per day: one row a day, days without decisions too.
     table = table_after(html, "Decisions per day by action")
     rows = [cells(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)][1:]
-    assert [row[0] for row in rows] == ["03/01/2026", "03/02/2026", "03/03/2026"]
+    assert [row[0] for row in rows] == ["1 Mar 2026", "2 Mar 2026", "3 Mar 2026"]
     for row, day in zip(rows, (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)), strict=True):
         counts = counted.get(day, Counter())
         assert row[1:] == [str(sum(counts.values()))] + [str(counts[a]) for a in ACTIONS]
     # Charts: inline SVG with a summary as their name and a table of the same numbers.
     assert html.count('<svg class="stats-chart" role="img"') == 6
     assert (
-        'aria-label="Decisions per day from 03/01/2026 to 03/03/2026, stacked by action: '
-        '11 in total, most on 03/01/2026 (8)."' in html
+        'aria-label="Decisions per day from 1 Mar 2026 to 3 Mar 2026, stacked by action: '
+        '11 in total, most on 1 Mar 2026 (8)."' in html
     )
     devices = cells(table_after(html, "Decisions by device class"))
     assert devices[devices.index("Desktop") + 1 : devices.index("Desktop") + 3] == ["8", "72.7 %"]

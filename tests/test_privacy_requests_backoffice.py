@@ -168,7 +168,7 @@ def test_extension_before_the_first_deadline_is_announced_with_reasons_r_f_0b(
     [mail] = smtp.to(case.email)
     assert mail["Subject"] == f"Your privacy request {case.number}: extended deadline"
     assert "Data in 14 systems to search." in _body(mail)
-    assert "April 30, 2026" in _body(mail)
+    assert "30 April 2026" in _body(mail)
     assert AuditEntry.objects.filter(action="privacy_request.extended").count() == 1
     # Only one extension, of at most two months in all.
     again = _step(client, case, "extend", {"months": 1, "reasons": "more"})

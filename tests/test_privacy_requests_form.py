@@ -85,11 +85,11 @@ def test_each_kind_verification_link_acknowledgement_and_due_date_r_f_0b(
     assert case.due_on.isoformat() == "2026-03-02"  # Fri 30 Jan 2026 -> Mon 2 Mar 2026
 
     acknowledgement = smtp.to(VALID["email"])[-1]
-    assert acknowledgement["Subject"] == f"Your privacy request {case.number}: due by March 2, 2026"
+    assert acknowledgement["Subject"] == f"Your privacy request {case.number}: due by 2 March 2026"
     assert acknowledgement["Content-Language"] == "en"
     body = _body(acknowledgement)
     assert case.number in body
-    assert "March 2, 2026" in body
+    assert "2 March 2026" in body
     assert "Hello Ria Beispiel," in body
 
     [notice] = smtp.to(get_register().privacy_email)

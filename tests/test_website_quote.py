@@ -51,6 +51,9 @@ def test_request_opens_a_case_and_confirms_it_in_english_r_b2_1(
     assert VALID["company"] in body
     assert "90 days" in body  # how long it is kept
     assert "datenschutz@CONSENTserve.com" in body
+    assert "\n- " in body  # each purpose on a line of its own
+    # Sentences of the register were once joined with "; " after their own full stop.
+    assert not re.search(r"[.!?][;,]", body)
 
 
 @pytest.mark.django_db
@@ -70,6 +73,7 @@ def test_confirmation_is_in_the_requesters_language_r_b2_1(
     assert "vielen Dank für Ihre Anfrage" in body
     assert "90 Tage" in body
     assert "Mit freundlichen Grüßen" in body
+    assert not re.search(r"[.!?][;,]", body)  # once "… beantworten.; …"
 
 
 @pytest.mark.django_db

@@ -1,14 +1,29 @@
 from allauth.account.forms import SignupForm
+from allauth.core import context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consentserve.billing.forms import SepaMandateForm
 
+from .invitee import AFTER_VERIFICATION, invitation_of_next
 from .models import Organisation
-from .services import customer_register
+from .services import customer_register, invitee_register
 from .validators import vat_id_clean
 
 _VAT_ID_MAX_LENGTH = 24  # 14 characters at most, perhaps written in groups
+# What an invitee does not give: the company and its payment details belong to the inviter.
+INVITEE_LEAVES_OUT = (
+    "company",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "vat_id",
+    "account_holder",
+    "iban",
+    "bic",
+    "mandate_authorised",
+)
 
 
 def _text(label, *, autocomplete: str, required: str, max_length: int) -> forms.CharField:
@@ -111,13 +126,32 @@ class RegistrationForm(SepaMandateForm, SignupForm):
         for name in ("email", "password1", "password2"):
             # Every field has a visible label; a placeholder repeating it only gets in the way.
             self.fields[name].widget.attrs.pop("placeholder", None)
+        # Signing up from an invitation: the organisation that invited is the customer, so the
+        # newcomer gives only name, address and password.
+        self.next_url, self.invitation = invitation_of_next(context.request)
+        if self.invitation is not None:
+            for name in INVITEE_LEAVES_OUT:
+                del self.fields[name]
+            self.fields["email"].initial = self.invitation.email
 
-    def clean_vat_id(self) -> str:
+    def clean_vat_id(self) -> str:  # not called for invitees, who have no such field
         return vat_id_clean(self.cleaned_data["vat_id"])
 
     def save(self, request):
         """Called by allauth's signup view once the form is valid and the address is new."""
         data = self.cleaned_data
+        if self.invitation is not None:
+            user = invitee_register(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                password=data["password1"],
+                newsletter=data["newsletter"],
+            )
+            # Kept for after the address is confirmed (accounts.adapters): back to the
+            # invitation, not to an empty portal.
+            request.session[AFTER_VERIFICATION] = self.next_url
+            return user
         return customer_register(
             first_name=data["first_name"],
             last_name=data["last_name"],

@@ -35,21 +35,10 @@ def customer_register(
     mandate and, only when asked for, the newsletter consent (R-B3-1, R-B3-8). Exactly the data
     the policy names for registration, all or nothing. The e-mail address starts unverified;
     allauth sends the verification mail once this has returned."""
-    # allauth compares addresses case-insensitively and keeps them in lower case.
-    email = email.strip().lower()
     with transaction.atomic():
-        if (
-            User.objects.filter(email__iexact=email).exists()
-            or EmailAddress.objects.filter(email__iexact=email).exists()
-        ):
-            raise ValidationError({"email": EMAIL_TAKEN})
-        user = User(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
-        _check(password_validation.validate_password, password, user, field="password")
-        user.set_password(password)
-        user.full_clean()
-        user.save()
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-
+        user = _user_create(
+            first_name=first_name, last_name=last_name, email=email, password=password
+        )
         organisation = Organisation(
             name=company.strip(),
             street=street.strip(),
@@ -68,9 +57,46 @@ def customer_register(
             organisation=organisation, account_holder=account_holder, iban=iban, bic=bic
         )
         if newsletter:
-            consent = OptionalConsent(user=user, purpose=OptionalConsent.Purpose.NEWSLETTER)
-            consent.full_clean()
-            consent.save()
+            _newsletter_consent(user)
+    return user
+
+
+def _newsletter_consent(user: User) -> None:
+    consent = OptionalConsent(user=user, purpose=OptionalConsent.Purpose.NEWSLETTER)
+    consent.full_clean()
+    consent.save()
+
+
+def invitee_register(
+    *, first_name: str, last_name: str, email: str, password: str, newsletter: bool
+) -> User:
+    """A person invited into an organisation: only the account, no company and no payment
+    details; the invitation, accepted once the address is confirmed, makes them a member of
+    the organisation that invited them (and pays)."""
+    with transaction.atomic():
+        user = _user_create(
+            first_name=first_name, last_name=last_name, email=email, password=password
+        )
+        if newsletter:
+            _newsletter_consent(user)
+    return user
+
+
+def _user_create(*, first_name: str, last_name: str, email: str, password: str) -> User:
+    """The account with its unverified address; allauth sends the verification mail."""
+    # allauth compares addresses case-insensitively and keeps them in lower case.
+    email = email.strip().lower()
+    if (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    ):
+        raise ValidationError({"email": EMAIL_TAKEN})
+    user = User(first_name=first_name.strip(), last_name=last_name.strip(), email=email)
+    _check(password_validation.validate_password, password, user, field="password")
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     return user
 
 

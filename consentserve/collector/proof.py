@@ -78,7 +78,7 @@ def shown_categories(proof: Proof) -> list[dict]:
             {
                 "id": service.get("id"),
                 "name": service.get("name") or service.get("id"),
-                "provider": service.get("provider") or "",
+                "provider": _text(service.get("provider"), language),
                 "purpose": _text(service.get("purpose"), language),
                 "granted": chosen_services.get(service.get("id")),
             }

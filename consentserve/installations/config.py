@@ -40,6 +40,7 @@ TEXT_KEYS = (
     "imprint_url",
     "reopen_label",
     "services_count",
+    "services_count_one",
 )
 THEME_COLOURS = ("background", "text", "accent", "accent_text")
 # Styles a theme could give to one button only; the runtime styles accept and reject alike,
@@ -174,9 +175,9 @@ def default_draft() -> dict:
                 "body": (
                     "Wir setzen Cookies und ähnliche Techniken ein, um unsere Website zu "
                     "betreiben, Einstellungen zu speichern, die Nutzung zu messen und Werbung "
-                    "auszuspielen. Einige Dienste verarbeiten Daten auch in Drittländern wie "
-                    "den USA. Sie entscheiden, welche Dienste Sie zulassen; Ihre Einwilligung "
-                    "können Sie jederzeit in den Datenschutz-Einstellungen widerrufen."
+                    "auszuspielen. Sie entscheiden, welche Dienste Sie zulassen; Ihre "
+                    "Einwilligung können Sie jederzeit in den Datenschutz-Einstellungen "
+                    "widerrufen."
                 ),
                 "accept_all": "Alle akzeptieren",
                 "reject_all": "Alle ablehnen",
@@ -188,14 +189,15 @@ def default_draft() -> dict:
                 "imprint_url": "",
                 "reopen_label": "Datenschutz-Einstellungen",
                 "services_count": "{n} Dienste",
+                "services_count_one": "{n} Dienst",
             },
             "en": {
                 "title": "Privacy settings",
                 "body": (
                     "We use cookies and similar technologies to run our website, remember "
-                    "settings, measure its use and show advertising. Some services also process "
-                    "data in third countries such as the USA. You decide which services you "
-                    "allow; you can withdraw your consent at any time in the privacy settings."
+                    "settings, measure its use and show advertising. You decide which services "
+                    "you allow; you can withdraw your consent at any time in the privacy "
+                    "settings."
                 ),
                 "accept_all": "Accept all",
                 "reject_all": "Reject all",
@@ -207,6 +209,7 @@ def default_draft() -> dict:
                 "imprint_url": "",
                 "reopen_label": "Privacy settings",
                 "services_count": "{n} services",
+                "services_count_one": "{n} service",
             },
         },
     }
@@ -378,9 +381,13 @@ def _services_validate(check: _Checker, services, category_ids: set[str]) -> Non
             ids.add(service["id"])
         if "category" in service and service["category"] not in category_ids:
             check.add(f"{path}.category", _("must be one of the categories"))
-        for key in ("name", "provider", "privacy_url"):
+        for key in ("name", "privacy_url"):
             if key in service:
                 check.text(service[key], f"{path}.{key}")
+        # The catalog's providers are {de, en} (the country's name differs); a customer's own
+        # service names its provider in one text.
+        if "provider" in service and not isinstance(service["provider"], str):
+            check.translated(service["provider"], f"{path}.provider")
         for key in ("purpose", "transfer"):
             if key in service:
                 check.translated(service[key], f"{path}.{key}")
@@ -434,6 +441,19 @@ def _service_config(service: dict) -> dict:
     return config
 
 
+def _compiled_texts(draft: dict, lang: str) -> dict:
+    """The texts of one language as the visitor reads them: the number of services in its
+    plural form, the transfer sentence from the services (banner_texts)."""
+    from .banner_texts import body_text, services_count_text  # the catalog imports this module
+
+    given = draft["texts"].get(lang, {})
+    texts = {text_key: given.get(text_key, "") for text_key in TEXT_KEYS}
+    texts["body"] = body_text(given, lang, draft["services"])
+    texts["services_count"] = services_count_text(given, lang, len(draft["services"]))
+    del texts["services_count_one"]  # chosen above; the runtime knows one form
+    return texts
+
+
 def compile_config(installation, version: int) -> dict:
     """The document the browser loads for `version` of `installation`, from its current draft
     and domains. The draft must be valid (see draft_validate)."""
@@ -463,11 +483,6 @@ def compile_config(installation, version: int) -> dict:
             for category in draft["categories"]
         ],
         "services": [_service_config(service) for service in draft["services"]],
-        "texts": {
-            lang: {
-                text_key: draft["texts"].get(lang, {}).get(text_key, "") for text_key in TEXT_KEYS
-            }
-            for lang in draft["languages"]
-        },
+        "texts": {lang: _compiled_texts(draft, lang) for lang in draft["languages"]},
         "consent_endpoint": f"/c/{public_key}/consent",
     }

@@ -6,6 +6,7 @@ EDPB cookie banner taskforce report (January 2023), the DSK guidance for digital
 The linter expects a structurally valid draft (config.draft_validate).
 """
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from .banner_texts import THIRD_COUNTRY_WORDS, transfers
 from .catalog import Catalog
 from .config import CATEGORY_NECESSARY, LANGUAGES
 
@@ -90,6 +92,60 @@ def _reject_equal(draft: dict, **_context) -> Iterator[_Hit]:
                 "steer the choice (EDPB cookie banner taskforce, January 2023; DSK guidance)."
             ),
         )
+
+
+# Wording that makes refusing sound foolish or costly ("No, I prefer a worse experience",
+# "Nein, ich verzichte auf Komfort"): the speaker's own voice, or words that judge the choice.
+# A neutral label names the action, as "accept all" does.
+_SHAMING = {
+    "de": re.compile(
+        r"\b(ich|mir|mich|mein\w*|schlecht\w*|weniger|verzicht\w*|verpass\w*|egal|leider|"
+        r"schade|langweilig\w*|nachteil\w*|riskier\w*|unsicher\w*)\b",
+        re.I,
+    ),
+    "en": re.compile(
+        r"\b(i|i'm|i'd|me|my|worse|worst|bad|less|miss(ing)?|lose|losing|poor|boring|"
+        r"unfortunately|sadly|risk\w*|don't care|rather not|prefer)\b",
+        re.I,
+    ),
+}
+_LABEL_WORDS_MAX = 4  # "Alle ablehnen", "Reject all", "Nur notwendige Cookies erlauben"
+
+
+def _reject_wording(draft: dict, **_context) -> Iterator[_Hit]:
+    for lang in draft["languages"]:
+        label = _texts(draft, lang).get("reject_all")
+        if _blank(label):
+            continue  # reject-first-layer reports it
+        if _SHAMING[lang].search(label) or len(label.split()) > _LABEL_WORDS_MAX:
+            yield _hit(
+                f"texts.{lang}.reject_all",
+                _(
+                    "The 'reject all' button in %(lang)s reads “%(label)s”: wording "
+                    "that shames or discourages refusing steers the choice. Label it as neutrally "
+                    "as 'accept all', e.g. 'Reject all' (EDPB guidelines 03/2022 on deceptive "
+                    "design patterns, emotional steering; Art. 4(11) GDPR, freely given)."
+                ),
+                lang=LANGUAGE_NAMES[lang],
+                label=label.strip(),
+            )
+
+
+def _third_country_claim(draft: dict, **_context) -> Iterator[_Hit]:
+    if transfers(draft["services"]):
+        return
+    for lang in draft["languages"]:
+        if THIRD_COUNTRY_WORDS.search(_texts(draft, lang).get("body") or ""):
+            yield _hit(
+                f"texts.{lang}.body",
+                _(
+                    "The text in %(lang)s speaks of transfers to third countries, but none of "
+                    "the banner's services makes one. Remove the sentence: the banner names "
+                    "transfers itself, from the services it lists (Art. 13(1)(f) GDPR: "
+                    "information must be accurate)."
+                ),
+                lang=LANGUAGE_NAMES[lang],
+            )
 
 
 def _contrast(draft: dict, **_context) -> Iterator[_Hit]:
@@ -220,6 +276,8 @@ def _no_domains(draft: dict, *, domains: Iterable[str], **_context) -> Iterator[
 RULES = {
     "reject-first-layer": _reject_first_layer,
     "reject-equal-to-accept": _reject_equal,
+    "reject-wording": _reject_wording,
+    "third-country-claim": _third_country_claim,
     "contrast": _contrast,
     "pre-ticked": _pre_ticked,
     "legal-links": _legal_links,

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from consentserve.accounts.models import Membership
+from consentserve.accounts.models import Membership, Organisation
 
 from .scoping import assignable_roles
 from .selectors import person_label
@@ -51,3 +51,40 @@ class OwnershipTransferForm(forms.Form):
     def __init__(self, *args, owner: Membership, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["new_owner"].queryset = members.exclude(pk=owner.pk)
+
+
+class CompanyDetailsForm(forms.ModelForm):
+    """The company's details as the owner corrects them (Art. 16 GDPR); the VAT ID is checked
+    by portal.services.organisation_details_update."""
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "street", "postcode", "city", "country", "vat_id"]
+        labels = {
+            "name": _("Company name"),
+            "street": _("Street and number"),
+            "postcode": _("Postcode"),
+            "city": _("City"),
+            "country": _("Country"),
+            "vat_id": _("VAT ID (optional)"),
+        }
+        help_texts = {
+            "vat_id": _("Your EU VAT identification number, starting with the country code.")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vat_id"].max_length = 24  # written in groups; stored compact
+        self.fields["vat_id"].widget.attrs["maxlength"] = 24
+        autocomplete = {
+            "name": "organization",
+            "street": "address-line1",
+            "postcode": "postal-code",
+            "city": "address-level2",
+            "country": "country",
+        }
+        for name, value in autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = value
+
+    def _post_clean(self):
+        """The instance is changed by the service, not by the form."""

@@ -32,6 +32,7 @@ TEXT_LABELS = {
     "imprint_url": _("Address of the imprint"),
     "reopen_label": _("Label of the button that reopens the banner"),
     "services_count": _("Number of services ({n} stands for the number)"),
+    "services_count_one": _("Number of services when there is exactly one, e.g. '{n} service'"),
 }
 COLOUR_LABELS = {
     "background": _("Background"),

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from consentserve.analytics.embed import has_category, has_service, tracker_tag
 from consentserve.banner.loader import CONTENT_TYPE, preview_response
+from consentserve.banner.loader import MAX_AGE_SECONDS as LOADER_MAX_AGE_SECONDS
 from consentserve.core.csp import GOOGLE_ANALYTICS
 from consentserve.installations import selectors, services
 from consentserve.installations.catalog import catalog_get, transfer_text
@@ -219,6 +220,7 @@ def _catalog_rows(draft: dict, lang: str) -> list[dict]:
             {
                 "entry": entry,
                 "purpose": getattr(entry.purpose, lang),
+                "provider": getattr(entry.provider, lang) if entry.provider else "",
                 "transfer": getattr(transfer_text(entry.transfer), lang),
                 "cookies": [
                     (item.name, getattr(item.lifetime, lang))
@@ -227,7 +229,8 @@ def _catalog_rows(draft: dict, lang: str) -> list[dict]:
                 "category_label": labels.get(entry.category) or entry.category,
                 "category_present": entry.category in category_ids,
                 "added": entry.id in present,
-                "search": f"{entry.name} {entry.provider or ''} {entry.category}".lower(),
+                "search": f"{entry.name} {entry.provider.en if entry.provider else ''} "
+                f"{entry.category}".lower(),
             }
         )
     return rows
@@ -652,10 +655,22 @@ def publish(request, membership, installation_id):
     return _done(
         request,
         installation,
-        _("Version %(number)d has been published; visitors of the listed domains get it now.")
-        % {"number": version.number},
+        _published_message(version.number),
         "publish",
     )
+
+
+def _published_message(number: int) -> str:
+    """Browsers keep the loader for its max-age, so a visitor who has it may see the previous
+    version until then; the message must not promise "now"."""
+    minutes = max(1, LOADER_MAX_AGE_SECONDS // 60)
+    return ngettext(
+        "Version %(number)d has been published; visitors of the listed domains get it within "
+        "%(minutes)d minute, as soon as their browser fetches the banner again.",
+        "Version %(number)d has been published; visitors of the listed domains get it within "
+        "%(minutes)d minutes, as soon as their browser fetches the banner again.",
+        minutes,
+    ) % {"number": number, "minutes": minutes}
 
 
 # --- preview ----------------------------------------------------------------------------------

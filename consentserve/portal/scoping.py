@@ -39,6 +39,7 @@ class Action(StrEnum):
     VIEW_PAYMENT_DETAILS = "view-payment-details"
     MANAGE_PAYMENT_DETAILS = "manage-payment-details"
     TRANSFER_OWNERSHIP = "transfer-ownership"
+    EDIT_COMPANY_DETAILS = "edit-company-details"
 
 
 MIN_ROLE: dict[Action, Role] = {
@@ -49,6 +50,8 @@ MIN_ROLE: dict[Action, Role] = {
     Action.VIEW_PAYMENT_DETAILS: Role.ADMIN,
     Action.MANAGE_PAYMENT_DETAILS: Role.OWNER,
     Action.TRANSFER_OWNERSHIP: Role.OWNER,
+    # The contract partner's own details (Art. 16 GDPR): the owner, who holds the contract.
+    Action.EDIT_COMPANY_DETAILS: Role.OWNER,
 }
 
 

@@ -1,13 +1,13 @@
 """Reads of the portal. Each takes the organisation that portal.scoping resolved for the request;
 none looks across organisations."""
 
-import hashlib
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
+from consentserve.installations.selectors import installation_list_for_org
 
 from .scoping import ROLE_RANK
 
@@ -16,12 +16,14 @@ from .scoping import ROLE_RANK
 class OrganisationOverview:
     member_count: int
     open_invitation_count: int
+    installation_count: int
 
 
 def organisation_overview(*, organisation: Organisation) -> OrganisationOverview:
     return OrganisationOverview(
         member_count=organisation.memberships.count(),
         open_invitation_count=invitation_list_open(organisation=organisation).count(),
+        installation_count=installation_list_for_org(organisation).count(),
     )
 
 
@@ -41,19 +43,6 @@ def member_list(*, organisation: Organisation) -> QuerySet[Membership]:
 def invitation_list_open(*, organisation: Organisation) -> QuerySet[Invitation]:
     """Invitations not accepted yet, expired ones included so they can be revoked or sent again."""
     return organisation.invitations.filter(accepted_at=None).order_by("-created_at")
-
-
-def token_digest(token: str) -> str:
-    """Invitations store only this digest of their token, so a database copy holds no link."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invitation_by_token(*, token: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("organisation")
-        .filter(token_sha256=token_digest(token))
-        .first()
-    )
 
 
 def person_label(user: User) -> str:

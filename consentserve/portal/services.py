@@ -19,12 +19,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consentserve.accounts.invitations import token_digest
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
+from consentserve.accounts.validators import vat_id_clean
+from consentserve.audit.chain import actor_of, record, target_of
+from consentserve.core.site_url import site_url
 from consentserve.privacy.engine import deliver
 
 from .errors import ErrorCode, PortalError
 from .scoping import Action, Role, assignable_roles, may, may_manage_member
-from .selectors import token_digest
 
 logger = logging.getLogger(__name__)
 
@@ -45,12 +48,11 @@ def invitation_create(
     email: str,
     role: str,
     invited_by: User,
-    base_url: str,
     language: str,
 ) -> IssuedInvitation:
-    """Invite `email` with `role`; the mail with the accept link (under `base_url`, in
-    `language`) leaves once the invitation is committed. A newer invitation to the same address
-    replaces an open one, so only the latest link works."""
+    """Invite `email` with `role`; the mail with the accept link (in `language`, under the
+    site address) leaves once the invitation is committed. A newer invitation to the same
+    address replaces an open one, so only the latest link works."""
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": f"not a site language: {language!r}"})
     token = secrets.token_urlsafe(32)
@@ -74,7 +76,7 @@ def invitation_create(
         )
         invitation.full_clean()
         invitation.save()
-        link = _accept_link(token=token, base_url=base_url, language=language)
+        link = _accept_link(token=token, language=language)
         transaction.on_commit(
             lambda: _send_invitation(invitation=invitation, link=link, language=language)
         )
@@ -206,10 +208,10 @@ def _acting_membership(*, organisation: Organisation, user: User) -> Membership:
     return actor
 
 
-def _accept_link(*, token: str, base_url: str, language: str) -> str:
+def _accept_link(*, token: str, language: str) -> str:
     with translation.override(language):
         path = reverse("portal:invitation-accept", kwargs={"token": token})
-    return base_url.rstrip("/") + path
+    return site_url(path)
 
 
 def _send_invitation(*, invitation: Invitation, link: str, language: str) -> None:
@@ -241,3 +243,45 @@ def _send_invitation(*, invitation: Invitation, link: str, language: str) -> Non
         # The invitation is listed on the team page and can be sent again. The exception text
         # can hold the recipient's address, so only its type is logged.
         logger.error("invitation %s: mail failed (%s)", invitation.pk, type(error).__name__)
+
+
+COMPANY_FIELDS = ("name", "street", "postcode", "city", "country", "vat_id")
+
+
+def organisation_details_update(*, organisation: Organisation, by: User, **values) -> list[str]:
+    """Correct the company's name, address or VAT ID (Art. 16 GDPR) as its owner; returns the
+    names of the fields that changed. Invoices keep the buyer's details they were issued with
+    (billing.Invoice copies them), so a correction applies to the next invoice onwards. The
+    audit log names the fields, not their old or new values."""
+    if set(values) - set(COMPANY_FIELDS):
+        raise ValueError(f"not company details: {sorted(set(values) - set(COMPANY_FIELDS))}")
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        actor = organisation.memberships.filter(user=by).first()
+        if actor is None or not may(actor, Action.EDIT_COMPANY_DETAILS):
+            raise PortalError(ErrorCode.NOT_ALLOWED)
+        if organisation.restricted:
+            raise PortalError(ErrorCode.NOT_ALLOWED)
+        cleaned = {key: str(value).strip() for key, value in values.items()}
+        if "vat_id" in cleaned:
+            try:
+                cleaned["vat_id"] = vat_id_clean(cleaned["vat_id"])
+            except ValidationError as error:
+                raise ValidationError({"vat_id": error.messages}) from error
+        changed = [
+            key for key, value in cleaned.items() if str(getattr(organisation, key)) != value
+        ]
+        if not changed:
+            return []
+        for key in changed:
+            setattr(organisation, key, cleaned[key])
+        organisation.full_clean()
+        organisation.save(update_fields=changed)
+        record(
+            "organisation.details_corrected",
+            actor=actor_of(by),
+            target=target_of(organisation),
+            detail={"fields": changed},
+        )
+    logger.info("organisation %s: company details corrected", organisation.pk)
+    return changed

@@ -163,6 +163,7 @@ urlpatterns = [
     path("o/<int:org_id>/team/<int:member_id>/remove/", views.member_remove, name="member-remove"),
     path("o/<int:org_id>/team/transfer/", views.ownership_transfer, name="ownership-transfer"),
     path("o/<int:org_id>/leave/", views.organisation_leave, name="organisation-leave"),
+    path("o/<int:org_id>/company/", views.company_details, name="company-details"),
     path("o/<int:org_id>/account/", views.account, name="account"),
     path("o/<int:org_id>/payment/", views.payment_details, name="payment-details"),
     path(

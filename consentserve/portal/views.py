@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from consentserve.accounts.invitations import invitation_by_token
 from consentserve.accounts.models import Invitation, Membership
 from consentserve.billing import selectors as billing_selectors
 from consentserve.billing.documents import invoice_filename
@@ -22,7 +23,7 @@ from consentserve.billing.subscriptions import PLAN_ROLES, plan_change
 
 from . import selectors, services
 from .errors import ErrorCode, PortalError
-from .forms import InvitationForm, OwnershipTransferForm, RoleForm
+from .forms import CompanyDetailsForm, InvitationForm, OwnershipTransferForm, RoleForm
 from .scoping import (
     Action,
     assignable_roles,
@@ -42,6 +43,7 @@ _SECTIONS = {
     "organisation-leave": "team",
     "payment-details-replace": "payment-details",
     "invoice-pdf": "invoices",
+    "company-details": "organisation",
 }
 
 
@@ -81,6 +83,36 @@ def dashboard(request):
 def organisation(request, membership):
     overview = selectors.organisation_overview(organisation=membership.organisation)
     return _page(request, membership, "portal/organisation.html", {"overview": overview})
+
+
+@organisation_view(Action.EDIT_COMPANY_DETAILS, methods=("GET", "HEAD", "POST"))
+def company_details(request, membership):
+    """Correcting the company's name, address and VAT ID (Art. 16 GDPR), for the owner."""
+    organisation = membership.organisation
+    form = CompanyDetailsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.organisation_details_update(
+                organisation=organisation,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in form.fields},
+            )
+        except ValidationError as error:
+            _field_errors(form, error)
+        except PortalError as error:
+            return _refused(request, error, membership)
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    _(
+                        "The company details have been corrected. Invoices already issued keep "
+                        "the details they were issued with; the next invoice shows the new ones."
+                    ),
+                )
+            return redirect("portal:organisation", org_id=organisation.pk)
+    status = 422 if form.errors else 200
+    return _page(request, membership, "portal/company_details.html", {"form": form}, status=status)
 
 
 @organisation_view(Action.VIEW)
@@ -134,7 +166,6 @@ def invitation_create(request, membership):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
-                base_url=request.build_absolute_uri("/"),
                 language=get_language(),
             )
         except ValidationError as error:
@@ -373,7 +404,7 @@ def invitation_accept(request, token):
     else:
         try:
             invitation = services.invitation_check(
-                invitation=selectors.invitation_by_token(token=token), user=request.user
+                invitation=invitation_by_token(token=token), user=request.user
             )
         except PortalError as error:
             response = _invitation_refused(request, error)

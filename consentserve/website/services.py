@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from consentserve.core.site_url import site_url
 from consentserve.privacy.notices import collection_notice
 
 from .models import QuoteRequest
@@ -111,8 +112,8 @@ def _send_operator_notice(quote_request: QuoteRequest) -> None:
             "website/emails/quote_operator.txt",
             {
                 "quote_request": quote_request,
-                "change_path": reverse(
-                    "admin:website_quoterequest_change", args=[quote_request.pk]
+                "change_url": site_url(
+                    reverse("admin:website_quoterequest_change", args=[quote_request.pk])
                 ),
             },
         )

@@ -85,8 +85,9 @@ class CatalogService:
     id: str
     name: str
     category: str
-    # None for software the website's operator runs itself: the operator is the provider.
-    provider: str | None
+    # None for software the website's operator runs itself: the operator is the provider. The
+    # address ends in the country, whose name differs between the languages.
+    provider: Text | None
     purpose: Text
     privacy_url: str | None
     cookies: tuple[StorageItem, ...]
@@ -148,7 +149,8 @@ def _service(raw, index: int) -> CatalogService:
     if self_hosted and raw["privacy_url"] is not None:
         raise CatalogError(f"{where}: self-hosted services have neither provider nor privacy_url")
     if not self_hosted:
-        if not isinstance(raw["provider"], str) or "," not in raw["provider"]:
+        provider = _text(raw["provider"], f"{where}.provider")
+        if "," not in provider.de or "," not in provider.en:
             raise CatalogError(f"{where}: provider must be its name and address")
         # null: a processor on the website's behalf, which the website's own policy describes.
         if raw["privacy_url"] is not None and not str(raw["privacy_url"]).startswith("https://"):
@@ -172,7 +174,7 @@ def _service(raw, index: int) -> CatalogService:
         id=raw["id"],
         name=raw["name"],
         category=raw["category"],
-        provider=raw["provider"],
+        provider=None if self_hosted else _text(raw["provider"], f"{where}.provider"),
         purpose=_text(raw["purpose"], f"{where}.purpose"),
         privacy_url=raw["privacy_url"],
         cookies=_items(raw["cookies"], f"{where}.cookies"),
@@ -228,7 +230,7 @@ def catalog_service_to_config(entry: CatalogService) -> dict:
         "id": entry.id,
         "category": entry.category,
         "name": entry.name,
-        "provider": entry.provider or "",
+        "provider": entry.provider.as_dict() if entry.provider else "",
         "purpose": entry.purpose.as_dict(),
         "privacy_url": entry.privacy_url or "",
         "cookies": items(entry.cookies),

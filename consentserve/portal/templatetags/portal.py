@@ -1,5 +1,6 @@
 from django import template
 from django.db import DatabaseError
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -15,3 +16,12 @@ def signed_in(context) -> bool:
         return request.user.is_authenticated
     except DatabaseError:
         return False
+
+
+@register.simple_tag
+def localised(value) -> str:
+    """A text of a banner configuration in the page's language: one string (the same in every
+    language), or one per language, e.g. a catalog provider whose country's name differs."""
+    if isinstance(value, dict):
+        return value.get(get_language()) or next(iter(value.values()), "")
+    return value or ""

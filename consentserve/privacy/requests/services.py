@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from consentserve.audit.chain import actor_of, record, target_of
+from consentserve.core.site_url import site_url
 
 from ..deadlines import EXTENSION_MONTHS_MAX
 from ..engine import (
@@ -109,7 +110,7 @@ def verification_link(case: PrivacyRequest) -> str:
     token = signing.dumps({"c": case.pk, "e": case.email.lower()}, salt=LINK_SALT, compress=True)
     with translation.override(case.language):
         path = reverse("website:privacy-request-verify", args=[token])
-    return settings.CONSENTSERVE_SITE_URL.rstrip("/") + path
+    return site_url(path)
 
 
 def case_for_link(token: str) -> PrivacyRequest:
@@ -582,8 +583,9 @@ def _send_operator_notice(case: PrivacyRequest) -> None:
                 "case": case,
                 "kind": case.get_kind_display(),
                 "due": date_format(case.due_on, "DATE_FORMAT"),
-                "change_url": settings.CONSENTSERVE_SITE_URL.rstrip("/")
-                + reverse("admin:privacy_privacyrequest_change", args=[case.pk]),
+                "change_url": site_url(
+                    reverse("admin:privacy_privacyrequest_change", args=[case.pk])
+                ),
             },
         )
     EmailMessage(
@@ -613,9 +615,9 @@ def reminders_send(*, today: date | None = None) -> int:
             "privacy/requests/emails/reminder.txt",
             {
                 "cases": cases,
-                "list_url": settings.CONSENTSERVE_SITE_URL.rstrip("/")
-                + reverse("admin:privacy_privacyrequest_changelist")
-                + "?due=soon",
+                "list_url": site_url(
+                    reverse("admin:privacy_privacyrequest_changelist") + "?due=soon"
+                ),
             },
         )
     EmailMessage(

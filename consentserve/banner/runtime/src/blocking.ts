@@ -75,7 +75,7 @@ export function handleFrames(config: Config, l: Localiser, granted: Granted): vo
         l
           .text("blocked")
           .replace("{name}", service ? service.name : id)
-          .replace("{provider}", (service && service.provider) || ""),
+          .replace("{provider}", service ? l.loc(service.provider) : ""),
       ) +
       '</p><button type="button">' +
       esc(l.text("load")) +

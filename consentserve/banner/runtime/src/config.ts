@@ -19,7 +19,8 @@ export interface Service {
   id: string;
   category: string;
   name: string;
-  provider?: string;
+  // {de, en} from the catalog (the country's name differs), a string when the customer gave it.
+  provider?: Localised | string;
   purpose?: Localised;
   privacy_url?: string;
   cookies?: StorageItem[];

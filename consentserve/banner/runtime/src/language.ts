@@ -34,7 +34,9 @@ export type Localiser = ReturnType<typeof localiser>;
 
 export function localiser(config: Config, lang: string) {
   const fallback = config.default_language;
-  const loc = (value?: Localised): string => (value && (value[lang] || value[fallback])) || "";
+  // A plain string is the same in every language (a provider the customer typed in).
+  const loc = (value?: Localised | string): string =>
+    typeof value === "string" ? value : (value && (value[lang] || value[fallback])) || "";
   const text = (key: string): string =>
     (config.texts[lang] || {})[key] ||
     (config.texts[fallback] || {})[key] ||

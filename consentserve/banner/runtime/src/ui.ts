@@ -225,7 +225,7 @@ export function createUi(
                     tag("summary", esc(s.name)) +
                       tag(
                         "dl",
-                        add("provider", esc(s.provider || "")) +
+                        add("provider", esc(l.loc(s.provider))) +
                           add("purpose", esc(l.loc(s.purpose))) +
                           add("cookies", cookies && tag("ul", cookies)) +
                           add("transfer", esc(l.loc(s.transfer))) +
