@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "consentserve.installations",
     "consentserve.portal",
     "consentserve.privacy",
+    "consentserve.scanner",
     "consentserve.website",
 ]
 
