@@ -24,7 +24,6 @@ from consentserve.scanner.services import fingerprint, scan_execute
 pytestmark = pytest.mark.django_db
 
 
-
 def _jpeg() -> bytes:
     from PIL import Image  # WeasyPrint's own dependency
 
