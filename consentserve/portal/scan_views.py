@@ -30,6 +30,9 @@ def _default_url(installation) -> str:
 
 def _list_page(request, membership, installation, *, error="", url="", status=200):
     scans = list(scanner.Scan.objects.filter(installation=installation)[:24])
+    for scan in scans:
+        # As on the results page: each item once, whatever the pages and states it leaked in.
+        scan.leak_count = len(scanner.leak_groups(scan.report or {}))
     context = {
         "installation": installation,
         "scans": scans,
@@ -81,10 +84,7 @@ def scan_detail(request, membership, installation_id, scan_id):
     ]
     compared = scanner.compare_with_banner(report.get("services", []), draft_services)
     catalog = catalog_get()
-    leaks = [
-        leak | {"state_label": scanner.state_label(leak["state"])}
-        for leak in report.get("leaks", [])
-    ]
+    leaks = scanner.leak_groups(report)
     services = []
     for service in report.get("services", []):
         states = sorted({s for item in service["items"] for s in item["states"]})

@@ -123,6 +123,7 @@ def classify(observed: dict, banner_services: list[dict] | None = None) -> dict:
     services: dict[str, dict] = {}
     unclassified: dict[tuple, dict] = {}
     leaks: list[dict] = []
+    seen: set[tuple] = set()
     for page in observed.get("pages", ()):
         for state in STATES:
             record = page["states"].get(state)
@@ -157,7 +158,10 @@ def classify(observed: dict, banner_services: list[dict] | None = None) -> dict:
                     (kind, name), {"kind": kind, "name": name, "states": [], "pages": []}
                 )
                 _note(item, state, page["url"])
-                if state in REFUSED_STATES and match.category != "necessary":
+                # One leak per page, state and item: the first time it appeared.
+                key = (page["url"], state, kind, name)
+                if state in REFUSED_STATES and match.category != "necessary" and key not in seen:
+                    seen.add(key)
                     evidence = detail if kind == "request" else first_request.get(match.key, {})
                     leaks.append(
                         {

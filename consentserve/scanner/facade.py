@@ -8,7 +8,7 @@ from .classify import compare_with_banner
 from .collect import ACCEPT, GPC, NO_CHOICE, REJECT, STATES
 from .guard import ScanRefused
 from .models import Scan, ScanSchedule, ScanScreenshot
-from .report import report_pdf, state_label
+from .report import leak_groups, report_pdf, state_label
 from .run import ScanFailed
 from .scanning import DEFAULT_PAGES, scan_site, scanner_version, url_check
 from .services import PAGE_LIMIT, scan_execute, scan_request, scan_url_clean, schedules_run
@@ -27,6 +27,7 @@ __all__ = [
     "ScanSchedule",
     "ScanScreenshot",
     "compare_with_banner",
+    "leak_groups",
     "report_pdf",
     "scan_execute",
     "scan_request",

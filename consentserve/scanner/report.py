@@ -22,6 +22,28 @@ def leak_rows(report: dict) -> list[dict]:
     return [leak | {"state_label": state_label(leak["state"])} for leak in report.get("leaks", ())]
 
 
+def leak_groups(report: dict) -> list[dict]:
+    """The leaks once per service and item: in which states and on how many pages, with the
+    first evidence (the earliest appearance after load)."""
+    groups: dict[tuple, dict] = {}
+    for leak in report.get("leaks", ()):
+        key = (leak["service_key"], leak["kind"], leak["item"])
+        group = groups.setdefault(key, {**leak, "states": [], "pages": set()})
+        if leak["state"] not in group["states"]:
+            group["states"].append(leak["state"])
+        group["pages"].add(leak["page"])
+        if (leak["ms"] or 0) < (group["ms"] or 0):
+            group.update({k: leak[k] for k in ("page", "ms", "request", "initiator", "screenshot")})
+    return [
+        group
+        | {
+            "state_labels": [state_label(s) for s in group["states"]],
+            "page_count": len(group["pages"]),
+        }
+        for group in groups.values()
+    ]
+
+
 def report_pdf(scan, language: str) -> bytes:
     """The PDF for `scan` (a scanner.Scan that is done) in `language` ("de" or "en")."""
     from weasyprint import HTML  # loads pango through cffi: only when a PDF is made
@@ -43,6 +65,7 @@ def report_pdf(scan, language: str) -> bytes:
                 "scan": scan,
                 "report": scan.report,
                 "leaks": leaks,
+                "groups": leak_groups(scan.report),
                 "evidence": evidence,
                 "created": timezone.localtime(timezone.now()),
                 "language": language,
