@@ -127,8 +127,9 @@ class FixtureSite:
     """The shop: /, /about and /contact linked from the start page, /pricing only in
     sitemap.xml; /ssrf requests private addresses and /redirect leads into one."""
 
-    def __init__(self, mode: str, sink: Sink, secret_port: int = 0):
+    def __init__(self, mode: str, sink: Sink, secret_port: int = 0, extra_pages: int = 0):
         self.mode = mode
+        self.extra_pages = extra_pages
         self.sink = sink
         self.secret_port = secret_port
         self.visits: list[str] = []
@@ -155,7 +156,9 @@ class FixtureSite:
                     self.send_header("Location", f"http://127.0.0.1:{site.secret_port}/secret")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                elif path in ("/", "/about", "/contact", "/pricing", "/ssrf"):
+                elif path in ("/", "/about", "/contact", "/pricing", "/ssrf") or (
+                    path.startswith("/p/") and path[3:].isdigit()
+                ):
                     self._send(200, "text/html; charset=utf-8", site.page(path).encode())
                 else:
                     self._send(404, "text/plain", b"not found")
@@ -211,13 +214,14 @@ class FixtureSite:
                 'fetch("http://10.0.0.1/").catch(() => {});</script>'
                 '<iframe src="/redirect"></iframe>'
             )
+        more = "".join(f'<a href="/p/{n}">Page {n}</a> ' for n in range(1, self.extra_pages + 1))
         return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop {path}</title>
 {'<script src="/banner.js"></script>' if banner else ""}
 {trackers}
 </head><body><h1>Shop</h1>
 <p><a href="/about">About</a> <a href="/contact#form">Contact</a>
-<a href="https://example.com/">Elsewhere</a></p>{extra}
+<a href="https://example.com/">Elsewhere</a></p>{more}{extra}
 </body></html>"""
 
     def close(self):
