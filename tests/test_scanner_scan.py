@@ -239,3 +239,30 @@ def _running(pid):
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_the_byte_limit_stops_the_scan(servers):
+    make, _, _ = servers
+    report = _scan(make("open"), pages=4, byte_limit=300_000)
+    assert report["truncated"] == "bytes"
+    assert len(report["pages"]) < 4
+    # Each open connection may count one more chunk (64 KiB) before it stops.
+    assert report["bytes"] < 300_000 + 8 * 65_536
+
+
+def test_a_page_over_its_time_is_an_error_and_the_scan_goes_on():
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(16)
+    try:
+        report = scan_site(
+            f"http://127.0.0.1:{hang.getsockname()[1]}/",
+            pages=1,
+            allow_private=True,
+            page_timeout=2,
+            settle=0.5,
+        )
+    finally:
+        hang.close()
+    assert "Timeout" in report["pages"][0]["states"]["no_choice"]["error"]
+    assert report["errors"]

@@ -77,8 +77,9 @@ class Job:
 class StateRecorder:
     """Everything one page shows in one state, with the time after the navigation began."""
 
-    def __init__(self, page, site_host: str):
+    def __init__(self, page, cdp, site_host: str):
         self.page = page
+        self.cdp = cdp
         self.site_host = site_host
         self.t0 = time.time()
         self.requests: list[dict] = []
@@ -123,7 +124,7 @@ class StateRecorder:
         if len(self.console) < 50:
             self.console.append(str(error)[:300])
 
-    def poll(self, context) -> None:
+    def poll(self, context, storage: bool = True) -> None:
         now = self.ms()
         with contextlib.suppress(Exception):
             for cookie in context.cookies():
@@ -142,8 +143,28 @@ class StateRecorder:
                         "third_party": not (site == domain or site.endswith("." + domain)),
                         "ms": now,
                     }
+        if not storage:
+            return
         with contextlib.suppress(Exception):
-            found = self.page.evaluate(_STORAGE_JS)
+            # Through CDP, not page.evaluate: that waits for a document, which a page stuck in
+            # navigation never gets; this answers at once from whatever document is there.
+            answer = self.cdp.send(
+                "Runtime.evaluate",
+                {
+                    # indexedDB.databases() never settles in a document that is still
+                    # loading: give up on this poll rather than wait for it.
+                    "expression": (
+                        f"Promise.race([({_STORAGE_JS})(),"
+                        " new Promise((r) => setTimeout(() => r(null), 1500))])"
+                    ),
+                    "awaitPromise": True,
+                    "returnByValue": True,
+                    "timeout": 2000,
+                },
+            )
+            found = answer["result"]["value"]
+            if not found:
+                return
             self.banner = self.banner or found["banner"]
             for area in ("local", "session"):
                 for key in found[area]:
@@ -314,8 +335,8 @@ class Collector:
     def visit(self, browser, url: str, netloc: str, state: str, index: int) -> tuple[dict, list]:
         context = self.context(browser, state)
         page = context.new_page()
-        recorder = StateRecorder(page, urlsplit(url).hostname or "")
         cdp = context.new_cdp_session(page)
+        recorder = StateRecorder(page, cdp, urlsplit(url).hostname or "")
         cdp.send("Network.enable")
         cdp.on("Network.requestWillBeSent", recorder.on_request)
         page.on("console", recorder.on_console)
@@ -350,7 +371,9 @@ class Collector:
             self.errors.append(f"{url} ({state}): {str(error).splitlines()[0][:200]}")
             result["error"] = str(error).splitlines()[0][:200]
             frames = []
-            recorder.poll(context)
+            # A page whose navigation failed has no document to ask about its storage (and
+            # asking would wait for one); its cookies are still the browser's to tell.
+            recorder.poll(context, storage=False)
         finally:
             with contextlib.suppress(Exception):
                 context.close()
