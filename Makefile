@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 PYTEST  := $(BIN)/pytest
 MANAGE  := $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py
 
-.PHONY: run test test-sqlite test-postgres test-future lint fmt checks messages req-coverage bench bench-banner bench-collector bench-analytics ci clean
+.PHONY: run test test-sqlite test-postgres test-future lint fmt checks messages req-coverage bench bench-banner bench-collector bench-analytics bench-scanner ci clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -103,6 +103,12 @@ bench-collector: $(VENV)/.installed
 bench-analytics: $(VENV)/.installed
 	scripts/system-deps bench
 	bench/collector/with-durable-postgres $(BIN)/python bench/analytics/run.py
+
+## bench-scanner: one 20-page scan of the loopback fixture site in four states on one core:
+## pages x states per minute and peak memory (bench/results/scanner.md)
+bench-scanner: $(VENV)/.installed
+	scripts/system-deps test
+	$(BIN)/python bench/scanner/run.py
 
 ci: lint checks test
 

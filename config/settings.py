@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "consentserve.installations",
     "consentserve.portal",
     "consentserve.privacy",
+    "consentserve.scanner",
     "consentserve.website",
 ]
 

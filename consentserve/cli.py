@@ -7,6 +7,7 @@ demo       fill the database with a realistic demo state
 worker     run the task queue (scheduled retention, mail)
 retention  apply every retention rule of the privacy register now
 mail-intake  receive mail to the privacy address and info@ as privacy requests
+scan       scan a website: what it stores and sends before and after each choice
 manage     any Django management command, e.g. `consentserve manage check --deploy`
 """
 
@@ -97,6 +98,16 @@ def main(argv: list[str] | None = None) -> None:
     retention = sub.add_parser("retention", help="apply the retention rules of the register")
     retention.add_argument("--dry-run", action="store_true", help="count, change nothing")
     sub.add_parser("mail-intake", help="receive privacy requests by mail (SMTP)")
+    scan = sub.add_parser("scan", help="scan a website's cookies, storage and requests")
+    scan.add_argument("url")
+    scan.add_argument("--pages", default="20", help="pages to visit (default 20)")
+    scan.add_argument("--json", action="store_true", help="print the report as JSON")
+    scan.add_argument(
+        "--allow-private", action="store_true", help="allow loopback and private addresses"
+    )
+    scan.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDRESS")
+    scan.add_argument("--offline", action="store_true", help="reach only the site and --resolve")
+    scan.add_argument("--screenshots", default="", help="directory for the screenshots")
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
 
@@ -121,6 +132,13 @@ def main(argv: list[str] | None = None) -> None:
         _django("privacy_retention", *(["--dry-run"] if args.dry_run else []))
     elif args.command == "mail-intake":
         _django("privacy_mail_intake")
+    elif args.command == "scan":
+        extra = ["--json"] if args.json else []
+        extra += ["--allow-private"] if args.allow_private else []
+        extra += [f"--resolve={item}" for item in args.resolve]
+        extra += ["--offline"] if args.offline else []
+        extra += [f"--screenshots={args.screenshots}"] if args.screenshots else []
+        _django("scanner_scan", args.url, f"--pages={args.pages}", *extra)
     elif args.command == "manage":
         _django(*args.rest)
 

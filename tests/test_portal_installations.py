@@ -582,6 +582,7 @@ POSTS = [
     "services/youtube/measurement-id/",
     "design/",
     "publish/",
+    "scans/new/",
 ]
 
 
@@ -610,6 +611,8 @@ def test_every_post_route_is_covered_by_the_role_test():
     read_only |= {"installation-version", "installation-diff", "installation-create"}
     read_only |= {"installation-statistics", "installation-statistics-csv"}
     read_only |= {"installation-analytics"}
+    read_only |= {"installation-scans", "installation-scan", "installation-scan-report"}
+    read_only |= {"installation-scan-screenshot"}
     assert len(names - read_only) == len(POSTS)
 
 

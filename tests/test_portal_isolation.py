@@ -24,6 +24,7 @@ from consentserve.installations.catalog import catalog_get, catalog_service_to_c
 from consentserve.installations.models import Installation
 from consentserve.portal import urls as portal_urls
 from consentserve.portal.scoping import Action, scoped
+from consentserve.scanner.facade import Scan, ScanScreenshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 
@@ -99,6 +100,8 @@ def values_of(customer: Customer) -> dict:
         "version_number": 1,
         "api_key_id": customer.api_key.pk,
         "record_id": customer.record.pk,
+        "scan_id": customer.scan.pk,
+        "name": "000-no_choice.jpg",
         "invoice_id": customer.invoice.pk,
     }
 
@@ -136,6 +139,11 @@ def with_installation(customer: Customer) -> Customer:
     installation_services.domain_add(installation=installation, pattern=f"shop.{key}", actor=user)
     version = installation_services.publish(installation, actor=user)
     customer.installation = installation
+    # A finished website scan with its screenshot, for the scan pages' routes.
+    customer.scan = Scan.objects.create(
+        installation=installation, url=f"https://shop.{key}/", status=Scan.Status.DONE
+    )
+    ScanScreenshot.objects.create(scan=customer.scan, name="000-no_choice.jpg", image=b"\xff\xd8")
     # An API key, for the API pages' routes.
     customer.api_key = api_services.api_key_create(
         organisation=customer.organisation, name="Key", created_by=user

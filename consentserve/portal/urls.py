@@ -5,6 +5,7 @@ from consentserve.analytics import portal_views as analytics
 from . import api_key_views as api_keys
 from . import consent_views as consents
 from . import installation_views as inst
+from . import scan_views as scans
 from . import statistics_views as statistics
 from . import views
 
@@ -23,6 +24,32 @@ urlpatterns = [
         "o/<int:org_id>/installations/<int:installation_id>/",
         inst.installation_detail,
         name="installation",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/scans/",
+        scans.scan_list,
+        name="installation-scans",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/scans/new/",
+        scans.scan_create,
+        name="installation-scan-create",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/scans/<int:scan_id>/",
+        scans.scan_detail,
+        name="installation-scan",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/scans/<int:scan_id>/report.pdf",
+        scans.scan_report_pdf,
+        name="installation-scan-report",
+    ),
+    path(
+        "o/<int:org_id>/installations/<int:installation_id>/scans/<int:scan_id>/"
+        "screenshots/<str:name>",
+        scans.scan_screenshot,
+        name="installation-scan-screenshot",
     ),
     path(
         "o/<int:org_id>/installations/<int:installation_id>/settings/",

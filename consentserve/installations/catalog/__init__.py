@@ -5,7 +5,7 @@ with catalog_service_to_config, or define their own.
 Loaded once into frozen dataclasses; a broken entry fails loudly with its id and field.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -96,6 +96,9 @@ class CatalogService:
     legal_basis: str
     consent_mode: tuple[str, ...]
     essential: bool
+    # Where the website scanner recognises the service: "host" (and its subdomains) or
+    # "host/path" (the `detection` section of services.yaml); not part of what a banner shows.
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,27 @@ def catalog_parse(text: str) -> Catalog:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CatalogError(f"service ids used twice: {', '.join(duplicates)}")
-    return Catalog(services)
+    hosts = _detection(data.get("detection") or {}, set(ids))
+    return Catalog(tuple(replace(s, hosts=hosts.get(s.id, ())) for s in services))
+
+
+def _detection(value, ids: set[str]) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise CatalogError("detection: must map service ids to their hosts")
+    hosts = {}
+    for service_id, entry in value.items():
+        if service_id not in ids:
+            raise CatalogError(f"detection: unknown service {service_id!r}")
+        if not isinstance(entry, dict) or set(entry) != {"hosts"}:
+            raise CatalogError(f"detection.{service_id}: needs exactly hosts")
+        names = entry["hosts"]
+        if not isinstance(names, list) or not all(
+            isinstance(h, str) and h and h == h.lower() and "://" not in h and " " not in h
+            for h in names
+        ):
+            raise CatalogError(f"detection.{service_id}: hosts must be lower-case host names")
+        hosts[service_id] = tuple(names)
+    return hosts
 
 
 @cache
