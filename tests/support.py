@@ -26,6 +26,19 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
 
+def _without_faketime() -> dict:
+    """The environment without libfaketime (scripts/with-future-clock): redis-server does not
+    start under it. Redis keeps the real clock, which does no harm: Django's cache and huey
+    give it relative time-outs only, never a date."""
+    import os
+
+    env = dict(os.environ)
+    preload = [p for p in env.pop("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    return env
+
+
 class RedisServer:
     """Debian's redis-server on a free loopback port, keeping nothing on disk; stopped by
     `stop()`. A test that needs shared state across processes or machines talks to it."""
@@ -56,6 +69,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=_without_faketime(),
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

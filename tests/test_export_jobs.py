@@ -288,8 +288,10 @@ def test_a_job_whose_worker_died_is_marked_failed_and_its_temporary_file_removed
     old, new = tmp / "old.part", tmp / "new.part"
     old.write_bytes(b"x")
     new.write_bytes(b"x")
-    # Long ago, whatever the clock says (the suite also runs with a shifted clock).
+    # Long ago and just now, by the process's clock: under the suite's shifted clock the
+    # file system still stamps files with the real one.
     os.utime(old, (86_400, 86_400))
+    os.utime(new, (now.timestamp(), now.timestamp()))
     assert export_jobs.exports_sweep(now=now) == 1
     dead.refresh_from_db()
     alive.refresh_from_db()
