@@ -9,8 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CEILINGS = {
-    "layers": 4,
-    "accounts-models": 15,
+    "layers": 3,
+    "accounts-models": 14,
     "collector-models": 9,
     "installations-models": 5,
 }
