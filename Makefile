@@ -42,13 +42,15 @@ test-future: $(VENV)/.installed
 	scripts/system-deps test
 	scripts/with-future-clock "$(FUTURE)" $(PYTEST) -q
 
-## lint: ruff format and ruff check, the import contracts between the apps and mypy against its
-## baseline (all configured in pyproject.toml); .pre-commit-config.yaml runs the same
+## lint: ruff format and ruff check, the import contracts between the apps, mypy against its
+## baseline (all configured in pyproject.toml) and the requirement IDs every test cites against
+## docs/requirement-ids-uncited.txt; .pre-commit-config.yaml runs the same
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check-mypy
+	$(BIN)/python scripts/req-coverage --strict
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
@@ -69,7 +71,8 @@ checks: $(VENV)/.installed
 	$(MANAGE) check --deploy --tag imprint
 
 ## req-coverage: the requirement IDs (docs/requirement-ids.txt) that no test cites with
-## @pytest.mark.req; `scripts/req-coverage --strict` fails on any
+## @pytest.mark.req; `scripts/req-coverage --strict` (in `make lint`) fails on any not in the
+## baseline docs/requirement-ids-uncited.txt
 req-coverage:
 	scripts/req-coverage
 

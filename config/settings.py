@@ -418,6 +418,10 @@ if REDIS_URL:
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "tasks.sqlite3")})
 
+# Tables whose rows no backup keeps (`manage backup_sqlite` empties them in the copy): the access
+# log lives 7 days and must not outlive them in a backup (R-B1-4, docs/retention.md).
+BACKUP_EXCLUDED_TABLES = ("privacy_accesslogentry",)
+
 # --- CONSENTserve ---------------------------------------------------------------------------
 # "thread": a background writer per process; "manual": tests drain the queue themselves.
 CONSENTSERVE_ACCESS_LOG = env.str("CONSENTSERVE_ACCESS_LOG", default="thread")

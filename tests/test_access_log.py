@@ -11,6 +11,7 @@ CHROME_UA = (
 )
 
 
+@pytest.mark.req("R-B1-1")
 def test_schema_is_exactly_the_policy_fields_r_b1_1():
     columns = {f.name for f in AccessLogEntry._meta.concrete_fields if not f.primary_key}
     assert columns == {
@@ -24,6 +25,7 @@ def test_schema_is_exactly_the_policy_fields_r_b1_1():
     }
 
 
+@pytest.mark.req("R-B1-1")
 @pytest.mark.django_db
 def test_request_is_logged_after_the_response_r_b1_1(client):
     response = client.get(

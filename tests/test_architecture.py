@@ -9,8 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CEILINGS = {
-    "layers": 4,
-    "accounts-models": 15,
+    "layers": 3,
+    "accounts-models": 14,
     "collector-models": 9,
     "installations-models": 5,
 }
@@ -52,3 +52,15 @@ def test_core_imports_no_app():
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert apps > {"core", "demo"}
     assert found == []
+
+
+UNCITED_CEILING = 4
+
+
+def test_the_baseline_of_uncited_requirements_only_shrinks():
+    """docs/requirement-ids-uncited.txt lists the requirement IDs no test cites yet; `make lint`
+    accepts those. Lower the ceiling when one goes; never raise it."""
+    path = ROOT / "docs" / "requirement-ids-uncited.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    listed = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert len(listed) <= UNCITED_CEILING

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from consentserve.audit.models import AuditEntry
 from consentserve.privacy.legal_holds import (
@@ -15,7 +16,7 @@ from consentserve.privacy.legal_holds import (
     hold_statutory,
     statutory_expiry,
 )
-from consentserve.privacy.models import LegalHold
+from consentserve.privacy.models import AccessLogEntry, LegalHold
 from consentserve.privacy.retention import retention_run
 from consentserve.website.models import QuoteRequest
 
@@ -140,3 +141,61 @@ def test_releasing_from_the_back_office_is_audited(admin_client, admin_user):
     hold.refresh_from_db()
     assert hold.released_at is not None
     assert AuditEntry.objects.filter(action="privacy.hold_release").count() == 1
+
+
+def _access_log_entry():
+    return AccessLogEntry.objects.create(
+        ip="198.51.100.9", captured_at=timezone.now(), requested_url="/en/"
+    )
+
+
+@pytest.mark.req("R-B1-6")
+@pytest.mark.parametrize("kind", [LegalHold.Kind.LITIGATION, LegalHold.Kind.STATUTORY])
+def test_the_access_log_takes_no_hold_the_policy_does_not_disclose(admin_user, admin_client, kind):
+    entry = _access_log_entry()
+    with pytest.raises(ValueError, match="undisclosed"):
+        _place_any(entry, kind=kind, admin_user=admin_user)
+    data = _hold_form(entry, kind=kind, expires_at_0="2030-01-01", expires_at_1="00:00:00")
+    data["content_type"] = ContentType.objects.get_for_model(AccessLogEntry).pk
+    response = admin_client.post("/backoffice/privacy/legalhold/add/", data)
+    assert response.status_code == 200
+    errors = str(response.context["adminform"].form.non_field_errors())
+    assert "nennt diese Art der Löschsperre für diese Daten nicht" in errors  # German back office
+    assert not LegalHold.objects.exists()
+
+
+def _place_any(obj, *, kind, admin_user):
+    if kind == LegalHold.Kind.STATUTORY:
+        return hold_statutory(
+            obj, period_id="commercial-letters", document_date=date(2026, 1, 1), actor=admin_user
+        )
+    return hold_place(obj, kind=kind, reason="Klage", actor=admin_user)
+
+
+@pytest.mark.req("R-B1-6")
+def test_an_authority_order_keeps_an_access_log_entry_only_until_its_end(admin_user):
+    """The one hold the policy discloses for the access log: an order, naming its legal basis,
+    its scope (this entry) and its end; the next run after the end deletes the entry."""
+    entry = _access_log_entry()
+    with pytest.raises(ValueError, match="no-end"):
+        hold_place(entry, kind=LegalHold.Kind.AUTHORITY_ORDER, reason="Anordnung", actor=admin_user)
+    end = timezone.now() + timedelta(days=30)
+    hold = hold_place(
+        entry,
+        kind=LegalHold.Kind.AUTHORITY_ORDER,
+        reason="Sicherungsanordnung der Staatsanwaltschaft",
+        legal_basis="§ 100g StPO",
+        expires_at=end,
+        actor=admin_user,
+    )
+    assert (hold.object_id, hold.expires_at, hold.legal_basis) == (
+        str(entry.pk),
+        end,
+        "§ 100g StPO",
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=8), tick=False):
+        retention_run()
+    assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
+    with time_machine.travel(end + timedelta(hours=1), tick=False):
+        retention_run()
+    assert not AccessLogEntry.objects.filter(pk=entry.pk).exists()

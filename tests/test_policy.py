@@ -276,6 +276,7 @@ def test_controller_is_named_with_address_phone_and_email_r_a_1(language):
         assert part in text
 
 
+@pytest.mark.req("R-A-2")
 def test_dpo_is_rendered_only_when_set_r_a_2():
     assert "Datenschutzbeauftragter" not in page("de").text()
     assert "data protection officer" not in page("en").text().lower()
@@ -290,6 +291,7 @@ def test_dpo_is_rendered_only_when_set_r_a_2():
     assert "Dr. Erika Beispiel" in render_policy("en", register=register)
 
 
+@pytest.mark.req("R-A-3")
 @pytest.mark.parametrize(
     ("language", "citation"), [("de", "Art. 77 DSGVO"), ("en", "Art. 77 GDPR")]
 )
@@ -329,6 +331,7 @@ def test_contact_section_gives_the_privacy_address_r_h_1(language):
 # --- B, C, D: the activities and the seed's defects ---------------------------------------------
 
 
+@pytest.mark.req("R-B1-7")
 @pytest.mark.parametrize(
     ("language", "objection", "grounds"),
     [
@@ -344,6 +347,7 @@ def test_access_logs_can_be_objected_to_r_b1_7_defect_3(language, objection, gro
     assert ("7 Tage" if language == "de" else "7 days") in text
 
 
+@pytest.mark.req("R-B2-1", "R-B2-2", "R-B2-3")
 @pytest.mark.parametrize(
     ("language", "needles"),
     [
@@ -373,6 +377,7 @@ def test_registration_rests_on_contract_and_consent_covers_extras_only_defect_7(
     assert ("12 Monate" if language == "de" else "12 months") in text
 
 
+@pytest.mark.req("R-C1-4", "R-C1-5")
 @pytest.mark.parametrize(
     ("language", "layers"),
     [
@@ -427,6 +432,7 @@ def test_privacy_shield_is_gone_defect_1(language):
     assert "Privacy Shield" not in page(language).text()
 
 
+@pytest.mark.req("R-B1-3")
 @pytest.mark.parametrize(
     ("language", "no_ip_log", "pseudonymous"),
     [
@@ -456,6 +462,7 @@ def test_disclosure_under_legal_orders_is_a_legal_obligation_r_d_2_defect_8(lang
     assert "6(1)(f)" not in text
 
 
+@pytest.mark.req("R-D-3")
 @pytest.mark.parametrize(
     ("language", "interest"),
     [("de", "Art. 6 Abs. 1 lit. f DSGVO"), ("en", "Art. 6(1)(f) GDPR")],
@@ -479,6 +486,7 @@ def test_recipients_are_named_with_contract_location_and_transfer_r_d_1(language
     )
 
 
+@pytest.mark.req("R-B3-4", "R-E-2")
 @pytest.mark.parametrize(
     ("language", "needles"),
     [
@@ -496,6 +504,7 @@ def test_retention_counts_statutory_periods_from_the_end_of_the_year_r_b3_4_r_e_
         assert period in page(language).ids
 
 
+@pytest.mark.req("R-G-1")
 @pytest.mark.parametrize(
     ("language", "needle"), [("de", "TLS) in den Versionen 1.2 und 1.3"), ("en", "1.2 and 1.3")]
 )

@@ -15,9 +15,9 @@ from django.utils import timezone
 from support import free_port
 from test_portal_factories import make_customer, make_member, make_organisation, make_user
 
+from consentserve.accounts import teams as services
 from consentserve.accounts.invitations import token_digest
 from consentserve.accounts.models import Invitation, Membership
-from consentserve.portal import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role
@@ -281,7 +281,7 @@ def test_no_invitation_mail_to_a_restricted_person_r_f_18(
     mailoutbox, django_capture_on_commit_callbacks
 ):
     from consentserve.accounts.models import Membership, Organisation, User
-    from consentserve.portal.services import invitation_create
+    from consentserve.accounts.teams import invitation_create
 
     organisation = Organisation.objects.create(
         name="Beispiel GmbH", street="Weg 1", postcode="36208", city="Wildeck", country="DE"

@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from test_portal_factories import make_customer, make_member, make_organisation, make_user
 
+from consentserve.accounts import teams as services
+from consentserve.accounts.errors import AccountError as PortalError
+from consentserve.accounts.errors import ErrorCode
 from consentserve.accounts.models import Membership
-from consentserve.portal import services
-from consentserve.portal.errors import ErrorCode, PortalError
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("R-B3-2")]
 Role = Membership.Role

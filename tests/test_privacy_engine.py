@@ -269,6 +269,7 @@ def test_objection_to_direct_marketing_is_granted_at_once_r_f_21(world):
     assert world.olaf.newsletter.withdrawn_at is None
 
 
+@pytest.mark.req("R-F-21", "R-B1-7")
 def test_objection_to_access_logs_waits_for_review_r_f_21_r_b1_7(world):
     with pytest.raises(PrivacyRequestError) as refused:
         engine.objection_lodge(user=world.mara.user, target="access-logs", reason=" ")

@@ -77,6 +77,7 @@ def test_each_activity_holds_the_art_30_record_r_reg_1():
         assert set(activity.rights) == {"15", "16", "17", "18", "20", "21", "7(3)"}
 
 
+@pytest.mark.req("R-B1-5")
 def test_access_log_record_matches_the_requirement_r_reg_1_r_b1_5():
     activity = get_register().activity("access-logs")
     assert activity.basis == "6(1)(f)"
@@ -103,6 +104,14 @@ def test_access_log_record_matches_the_requirement_r_reg_1_r_b1_5():
     }
 
 
+@pytest.mark.req("R-B1-8")
+def test_access_logs_go_to_the_hosting_processor_only_never_to_google_r_b1_8():
+    register = get_register()
+    activity = register.activity("access-logs")
+    assert activity.recipients == ("hosting",)
+    assert register.recipient("hosting").role == "processor"
+
+
 def test_quote_requests_rest_on_legitimate_interest_and_note_the_contract_basis_r_b2_1():
     activity = get_register().activity("quote-requests")
     assert activity.basis == "6(1)(f)"
@@ -127,6 +136,7 @@ def test_registration_rests_on_the_contract_and_consent_only_for_extras_r_b3_1_d
     }
 
 
+@pytest.mark.req("R-B3-4", "R-E-2")
 def test_statutory_periods_are_10_8_6_and_3_years_r_b3_4_r_e_2():
     periods = {p.id: p.period.years for p in get_register().statutory_periods}
     assert periods == {"books": 10, "vouchers": 8, "commercial-letters": 6, "civil-claims": 3}
@@ -172,6 +182,7 @@ def _seconds(duration: Duration) -> float:
     return (moment - duration.before(moment)).total_seconds()
 
 
+@pytest.mark.req("R-C1-1", "R-C1-5")
 @pytest.mark.parametrize(
     ("name_setting", "age_setting"),
     [
@@ -192,12 +203,14 @@ def test_cookie_inventory_states_the_real_lifetime_r_c1_1_r_c1_5(name_setting, a
         assert abs(_seconds(cookie.max_age) - age) <= 24 * 3600
 
 
+@pytest.mark.req("R-C1-5")
 def test_consent_choice_cookie_is_exempt_r_c1_5():
     cookies = {c.name: c for c in get_register().activity("cookies").cookies}
     assert cookies["consentserve_consent"].tdddg == "exempt-necessary"
     assert cookies["consentserve_consent"].max_age.months == 12
 
 
+@pytest.mark.req("R-A-1", "R-A-2", "R-A-3")
 def test_controller_authority_and_dpo_r_a_1_r_a_2_r_a_3():
     reg = get_register()
     assert reg.controller.name.de == "Multimedia Internet Services GmbH"

@@ -29,6 +29,7 @@ def _quote(**kwargs):
     return QuoteRequest.objects.create(**{**defaults, **kwargs})
 
 
+@pytest.mark.req("R-B1-2")
 def test_access_log_older_than_7_days_and_1_hour_is_gone_r_b1_2():
     now = timezone.now()
     old = _log_entry(now - timedelta(days=7, hours=2))
@@ -38,6 +39,7 @@ def test_access_log_older_than_7_days_and_1_hour_is_gone_r_b1_2():
     assert AccessLogEntry.objects.filter(pk=recent.pk).exists()
 
 
+@pytest.mark.req("R-B1-2")
 def test_access_log_entry_is_gone_after_travelling_7_days_and_1_hour_r_b1_2():
     entry = _log_entry(timezone.now())
     with time_machine.travel(timezone.now() + timedelta(days=6, hours=23)):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Membership, Organisation, User
-from consentserve.portal.scoping import Action, may
+from consentserve.accounts.roles import Action, may
 
 from .keys import secret_digest, secret_new, secret_prefix
 from .models import ApiKey

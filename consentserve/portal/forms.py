@@ -3,8 +3,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from consentserve.accounts.models import Membership, Organisation
+from consentserve.accounts.roles import assignable_roles
 
-from .scoping import assignable_roles
 from .selectors import person_label
 
 
@@ -55,7 +55,7 @@ class OwnershipTransferForm(forms.Form):
 
 class CompanyDetailsForm(forms.ModelForm):
     """The company's details as the owner corrects them (Art. 16 GDPR); the VAT ID is checked
-    by portal.services.organisation_details_update."""
+    by accounts.company.organisation_details_update."""
 
     class Meta:
         model = Organisation

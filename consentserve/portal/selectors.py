@@ -7,9 +7,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from consentserve.accounts.models import Invitation, Membership, Organisation, User
+from consentserve.accounts.roles import ROLE_RANK
 from consentserve.installations.selectors import installation_list_for_org
-
-from .scoping import ROLE_RANK
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,18 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from consentserve.accounts import teams
+from consentserve.accounts.company import organisation_details_update
+from consentserve.accounts.errors import AccountError, ErrorCode
 from consentserve.accounts.invitations import invitation_by_token
 from consentserve.accounts.models import Invitation, Membership
+from consentserve.accounts.roles import (
+    Action,
+    assignable_roles,
+    may,
+    may_manage_member,
+    memberships_of,
+)
 from consentserve.billing import selectors as billing_selectors
 from consentserve.billing.documents import invoice_filename
 from consentserve.billing.documents import invoice_pdf as invoice_pdf_bytes
@@ -21,20 +31,9 @@ from consentserve.billing.selectors import mandate_for_display
 from consentserve.billing.services import sepa_mandate_replace
 from consentserve.billing.subscriptions import PLAN_ROLES, plan_change
 
-from . import selectors, services
-from .errors import ErrorCode, PortalError
+from . import selectors
 from .forms import CompanyDetailsForm, InvitationForm, OwnershipTransferForm, RoleForm
-from .scoping import (
-    Action,
-    assignable_roles,
-    may,
-    may_manage_member,
-    memberships_of,
-    object_for,
-    organisation_view,
-    page_context,
-    signed_in_view,
-)
+from .scoping import object_for, organisation_view, page_context, signed_in_view
 
 # Pages that belong to a section of the navigation without being its entry.
 _SECTIONS = {
@@ -53,13 +52,13 @@ def _page(request, membership, template, context=None, *, status=200):
     return render(request, template, base | (context or {}), status=status)
 
 
-def _refused(request, error: PortalError, membership):
+def _refused(request, error: AccountError, membership):
     """A refused action explained on a page of its own, with the status that fits the reason."""
     context = {"message": error.code.message}
     return _page(request, membership, "portal/refused.html", context, status=error.code.status)
 
 
-def _invitation_refused(request, error: PortalError):
+def _invitation_refused(request, error: AccountError):
     context = {"code": error.code, "message": error.code.message}
     return render(request, "portal/invitation_refused.html", context, status=error.code.status)
 
@@ -92,14 +91,14 @@ def company_details(request, membership):
     form = CompanyDetailsForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.organisation_details_update(
+            changed = organisation_details_update(
                 organisation=organisation,
                 by=request.user,
                 **{name: form.cleaned_data[name] for name in form.fields},
             )
         except ValidationError as error:
             _field_errors(form, error)
-        except PortalError as error:
+        except AccountError as error:
             return _refused(request, error, membership)
         else:
             if changed:
@@ -161,7 +160,7 @@ def invitation_create(request, membership):
     form = InvitationForm(request.POST, actor=membership)
     if form.is_valid():
         try:
-            services.invitation_create(
+            teams.invitation_create(
                 organisation=membership.organisation,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -171,7 +170,7 @@ def invitation_create(request, membership):
         except ValidationError as error:
             _field_errors(form, error)
         else:
-            days = services.INVITATION_VALIDITY.days
+            days = teams.INVITATION_VALIDITY.days
             sent = ngettext(
                 "The invitation to %(email)s has been sent; the link is valid for %(days)s day.",
                 "The invitation to %(email)s has been sent; the link is valid for %(days)s days.",
@@ -190,8 +189,8 @@ def invitation_revoke(request, membership, invitation_id):
         pk=invitation_id,
     )
     try:
-        services.invitation_revoke(invitation=invitation, revoked_by=request.user)
-    except PortalError as error:
+        teams.invitation_revoke(invitation=invitation, revoked_by=request.user)
+    except AccountError as error:
         return _refused(request, error, membership)
     messages.success(
         request, _("The invitation to %(email)s has been revoked.") % {"email": invitation.email}
@@ -215,10 +214,10 @@ def member_role(request, membership, member_id):
             return render(request, "portal/_member_row.html", {"row": row}, status=422)
         return _team_page(request, membership, role_form=form, status=422)
     try:
-        services.membership_role_change(
+        teams.membership_role_change(
             membership=member, role=form.cleaned_data["role"], changed_by=request.user
         )
-    except PortalError as error:
+    except AccountError as error:
         return _refused(request, error, membership)
     done = _("%(person)s is now %(role)s.") % {
         "person": selectors.person_label(member.user),
@@ -239,10 +238,10 @@ def member_remove(request, membership, member_id):
         pk=member_id,
     )
     if not may_manage_member(membership, member):
-        return _refused(request, PortalError(ErrorCode.NOT_ALLOWED), membership)
+        return _refused(request, AccountError(ErrorCode.NOT_ALLOWED), membership)
     label = selectors.person_label(member.user)
     if request.method == "POST":
-        services.membership_remove(membership=member, removed_by=request.user)
+        teams.membership_remove(membership=member, removed_by=request.user)
         messages.success(
             request,
             _("%(person)s is no longer a member of %(organisation)s.")
@@ -259,14 +258,14 @@ def ownership_transfer(request, membership):
     form = OwnershipTransferForm(request.POST or None, owner=membership, members=members)
     if request.method == "POST" and form.is_valid():
         try:
-            new_owner = services.organisation_ownership_transfer(
+            new_owner = teams.organisation_ownership_transfer(
                 organisation=membership.organisation,
                 new_owner=form.cleaned_data["new_owner"],
                 by=request.user,
             )
         except ValidationError as error:
             _field_errors(form, error)
-        except PortalError as error:
+        except AccountError as error:
             return _refused(request, error, membership)
         else:
             messages.success(
@@ -288,8 +287,8 @@ def ownership_transfer(request, membership):
 def organisation_leave(request, membership):
     if request.method == "POST":
         try:
-            services.membership_leave(membership=membership)
-        except PortalError as error:
+            teams.membership_leave(membership=membership)
+        except AccountError as error:
             return _refused(request, error, membership)
         messages.success(
             request,
@@ -316,7 +315,7 @@ def payment_details_replace(request, membership):
     organisation = membership.organisation
     current = mandate_for_display(organisation)
     if organisation.restricted or (current is not None and current.restricted):
-        return _refused(request, PortalError(ErrorCode.PAYMENT_DETAILS_RESTRICTED), membership)
+        return _refused(request, AccountError(ErrorCode.PAYMENT_DETAILS_RESTRICTED), membership)
     form = SepaMandateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -392,8 +391,8 @@ def invitation_accept(request, token):
     says what the invitation is for, and joining takes one more click."""
     if request.method == "POST":
         try:
-            membership = services.invitation_accept(token=token, user=request.user)
-        except PortalError as error:
+            membership = teams.invitation_accept(token=token, user=request.user)
+        except AccountError as error:
             response = _invitation_refused(request, error)
         else:
             messages.success(
@@ -403,10 +402,10 @@ def invitation_accept(request, token):
             response = redirect("portal:organisation", org_id=membership.organisation_id)
     else:
         try:
-            invitation = services.invitation_check(
+            invitation = teams.invitation_check(
                 invitation=invitation_by_token(token=token), user=request.user
             )
-        except PortalError as error:
+        except AccountError as error:
             response = _invitation_refused(request, error)
         else:
             context = {"invitation": invitation, "role": capfirst(invitation.get_role_display())}

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from consentserve.audit.audited_admin import AuditedAdmin
 from consentserve.core.read_only_admin import ReadOnlyAdmin
 
-from .legal_holds import hold_release, statutory_expiry
+from .legal_holds import hold_refusal, hold_release, statutory_expiry
 from .models import (
     AccessLogEntry,
     Disclosure,
@@ -83,6 +83,21 @@ class LegalHoldForm(forms.ModelForm):
             data["legal_basis"] = data.get("legal_basis") or (
                 get_register().statutory_period(period).law.de
             )
+        content_type, kind = data.get("content_type"), data.get("kind")
+        model = content_type.model_class() if content_type else None
+        if model is not None and kind:
+            refusal = hold_refusal(model, kind=kind, expires_at=data.get("expires_at"))
+            if refusal == "undisclosed":
+                raise forms.ValidationError(
+                    _(
+                        "The privacy policy does not disclose this kind of hold for these data, "
+                        "so it cannot be placed."
+                    )
+                )
+            if refusal == "no-end":
+                raise forms.ValidationError(
+                    _("An authority order needs its end: please give the date it expires.")
+                )
         return data
 
 

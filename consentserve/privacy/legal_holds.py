@@ -72,7 +72,27 @@ def hold_place(
     )
 
 
+def hold_refusal(model: type[models.Model], *, kind: str, expires_at=None) -> str:
+    """Why a hold of `kind` on a row of `model` may not be placed ("undisclosed", "no-end"), or
+    "" when it may.
+
+    A hold keeps data beyond the retention the policy states, so only the kinds of hold the
+    policy discloses for the row's activity (its `hold_types`) may be placed (R-B1-6: keeping the
+    access log beyond its 7 days is off until the policy says so). An authority order names its
+    end: the order's scope is the one row, its end is when the row goes."""
+    label = model._meta.label.lower()
+    activities = [a for a, store in get_register().stores() if store.model.lower() == label]
+    if activities and not any(kind in a.hold_types for a in activities):
+        return "undisclosed"
+    if kind == LegalHold.Kind.AUTHORITY_ORDER and expires_at is None:
+        return "no-end"
+    return ""
+
+
 def _place(obj, *, kind, reason, legal_basis, expires_at, actor) -> LegalHold:
+    refusal = hold_refusal(type(obj), kind=kind, expires_at=expires_at)
+    if refusal:
+        raise ValueError(f"{refusal}: a {kind} hold on {type(obj)._meta.label}")
     with transaction.atomic():
         hold = LegalHold.objects.create(
             kind=kind,

@@ -1,4 +1,5 @@
-"""Why a portal action was refused, with the HTTP status and the message the user reads."""
+"""Why an action on an organisation or its team was refused, with the HTTP status and the message
+the user reads (the portal shows it on a page of its own)."""
 
 from enum import Enum
 
@@ -33,7 +34,7 @@ class ErrorCode(Enum):
         self.message = message
 
 
-class PortalError(Exception):
+class AccountError(Exception):
     def __init__(self, code: ErrorCode):
         super().__init__(code.name)
         self.code = code

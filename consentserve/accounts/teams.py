@@ -1,6 +1,7 @@
-"""Writes of the portal: invitations, roles, removal, leaving and the transfer of ownership.
+"""The team of an organisation: invitations, roles, removal, leaving and the transfer of
+ownership.
 
-Every service checks the acting user's role itself (through portal.scoping), so a view that
+Every service checks the acting user's role itself (through accounts.roles), so a view that
 forgets a check cannot hand out more than the role matrix allows.
 """
 
@@ -19,15 +20,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from consentserve.accounts.invitations import token_digest
-from consentserve.accounts.models import Invitation, Membership, Organisation, User
-from consentserve.accounts.validators import vat_id_clean
-from consentserve.audit.chain import actor_of, record, target_of
 from consentserve.core.site_url import site_url
 from consentserve.privacy.engine import deliver
 
-from .errors import ErrorCode, PortalError
-from .scoping import Action, Role, assignable_roles, may, may_manage_member
+from .errors import AccountError, ErrorCode
+from .invitations import token_digest
+from .models import Invitation, Membership, Organisation, User
+from .roles import Action, Role, assignable_roles, may, may_manage_member
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ def invitation_create(
     with transaction.atomic():
         actor = _acting_membership(organisation=organisation, user=invited_by)
         if role not in assignable_roles(actor):
-            raise PortalError(ErrorCode.NOT_ALLOWED)
+            raise AccountError(ErrorCode.NOT_ALLOWED)
         email = User.objects.normalize_email(email)
         if organisation.memberships.filter(user__email__iexact=email).exists():
             raise ValidationError({"email": _("This person is already a member.")})
@@ -85,15 +84,15 @@ def invitation_create(
 
 
 def invitation_check(*, invitation: Invitation | None, user: User) -> Invitation:
-    """The invitation if `user` can accept it now; otherwise PortalError saying why."""
+    """The invitation if `user` can accept it now; otherwise AccountError saying why."""
     if invitation is None:
-        raise PortalError(ErrorCode.INVITATION_UNKNOWN)
+        raise AccountError(ErrorCode.INVITATION_UNKNOWN)
     if invitation.accepted_at is not None:
-        raise PortalError(ErrorCode.INVITATION_USED)
+        raise AccountError(ErrorCode.INVITATION_USED)
     if invitation.expires_at <= timezone.now():
-        raise PortalError(ErrorCode.INVITATION_EXPIRED)
+        raise AccountError(ErrorCode.INVITATION_EXPIRED)
     if invitation.organisation.memberships.filter(user=user).exists():
-        raise PortalError(ErrorCode.ALREADY_MEMBER)
+        raise AccountError(ErrorCode.ALREADY_MEMBER)
     return invitation
 
 
@@ -130,7 +129,7 @@ def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> None:
     with transaction.atomic():
         _acting_membership(organisation=invitation.organisation, user=revoked_by)
         if invitation.accepted_at is not None:
-            raise PortalError(ErrorCode.INVITATION_USED)
+            raise AccountError(ErrorCode.INVITATION_USED)
         invitation.delete()
     logger.info("organisation %s: invitation revoked", invitation.organisation_id)
 
@@ -139,7 +138,7 @@ def membership_role_change(*, membership: Membership, role: str, changed_by: Use
     with transaction.atomic():
         actor = _acting_membership(organisation=membership.organisation, user=changed_by)
         if not may_manage_member(actor, membership) or role not in assignable_roles(actor):
-            raise PortalError(ErrorCode.NOT_ALLOWED)
+            raise AccountError(ErrorCode.NOT_ALLOWED)
         membership.role = role
         membership.full_clean()
         membership.save(update_fields=["role"])
@@ -153,7 +152,7 @@ def membership_remove(*, membership: Membership, removed_by: User) -> None:
     with transaction.atomic():
         actor = _acting_membership(organisation=membership.organisation, user=removed_by)
         if not may_manage_member(actor, membership):
-            raise PortalError(ErrorCode.NOT_ALLOWED)
+            raise AccountError(ErrorCode.NOT_ALLOWED)
         membership.delete()
     logger.info("organisation %s: a membership was removed", membership.organisation_id)
 
@@ -162,7 +161,7 @@ def membership_leave(*, membership: Membership) -> None:
     """The member ends their own membership. An organisation always keeps its owner."""
     with transaction.atomic():
         if membership.role == Role.OWNER:
-            raise PortalError(ErrorCode.OWNER_MUST_TRANSFER)
+            raise AccountError(ErrorCode.OWNER_MUST_TRANSFER)
         membership.delete()
     logger.info("organisation %s: a member left", membership.organisation_id)
 
@@ -187,7 +186,7 @@ def organisation_ownership_transfer(
             .first()
         )
         if current is None or current.user_id != by.pk:
-            raise PortalError(ErrorCode.NOT_ALLOWED)
+            raise AccountError(ErrorCode.NOT_ALLOWED)
         if target is None or target.pk == current.pk:
             raise ValidationError({"new_owner": _("Please choose another member.")})
         current.role = Role.ADMIN
@@ -204,7 +203,7 @@ def _acting_membership(*, organisation: Organisation, user: User) -> Membership:
     """The membership through which `user` acts; only members who manage the team get one."""
     actor = organisation.memberships.filter(user=user).first()
     if actor is None or not may(actor, Action.MANAGE_TEAM):
-        raise PortalError(ErrorCode.NOT_ALLOWED)
+        raise AccountError(ErrorCode.NOT_ALLOWED)
     return actor
 
 
@@ -220,7 +219,7 @@ def _send_invitation(*, invitation: Invitation, link: str, language: str) -> Non
             "organisation": invitation.organisation.name
         }
         body = render_to_string(
-            "portal/emails/invitation.txt",
+            "accounts/emails/invitation.txt",
             {
                 "invitation": invitation,
                 "role": Role(invitation.role).label,
@@ -243,45 +242,3 @@ def _send_invitation(*, invitation: Invitation, link: str, language: str) -> Non
         # The invitation is listed on the team page and can be sent again. The exception text
         # can hold the recipient's address, so only its type is logged.
         logger.error("invitation %s: mail failed (%s)", invitation.pk, type(error).__name__)
-
-
-COMPANY_FIELDS = ("name", "street", "postcode", "city", "country", "vat_id")
-
-
-def organisation_details_update(*, organisation: Organisation, by: User, **values) -> list[str]:
-    """Correct the company's name, address or VAT ID (Art. 16 GDPR) as its owner; returns the
-    names of the fields that changed. Invoices keep the buyer's details they were issued with
-    (billing.Invoice copies them), so a correction applies to the next invoice onwards. The
-    audit log names the fields, not their old or new values."""
-    if set(values) - set(COMPANY_FIELDS):
-        raise ValueError(f"not company details: {sorted(set(values) - set(COMPANY_FIELDS))}")
-    with transaction.atomic():
-        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-        actor = organisation.memberships.filter(user=by).first()
-        if actor is None or not may(actor, Action.EDIT_COMPANY_DETAILS):
-            raise PortalError(ErrorCode.NOT_ALLOWED)
-        if organisation.restricted:
-            raise PortalError(ErrorCode.NOT_ALLOWED)
-        cleaned = {key: str(value).strip() for key, value in values.items()}
-        if "vat_id" in cleaned:
-            try:
-                cleaned["vat_id"] = vat_id_clean(cleaned["vat_id"])
-            except ValidationError as error:
-                raise ValidationError({"vat_id": error.messages}) from error
-        changed = [
-            key for key, value in cleaned.items() if str(getattr(organisation, key)) != value
-        ]
-        if not changed:
-            return []
-        for key in changed:
-            setattr(organisation, key, cleaned[key])
-        organisation.full_clean()
-        organisation.save(update_fields=changed)
-        record(
-            "organisation.details_corrected",
-            actor=actor_of(by),
-            target=target_of(organisation),
-            detail={"fields": changed},
-        )
-    logger.info("organisation %s: company details corrected", organisation.pk)
-    return changed
