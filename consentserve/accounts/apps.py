@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from . import staff_audit, totp_setup  # noqa: F401 - signal receivers
         from .staff_login import backoffice_login_install
 
         backoffice_login_install()
