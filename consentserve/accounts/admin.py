@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from consentserve.audit.audited_admin import AuditedAdmin
@@ -7,10 +10,20 @@ from consentserve.audit.audited_admin import AuditedAdmin
 from .models import User
 
 
+class RoleFilter(admin.RelatedFieldListFilter):
+    """Filters users by staff role, the role names in the reader's language."""
+
+    def field_choices(self, field, request, model_admin):
+        return [
+            (pk, gettext(name)) for pk, name in super().field_choices(field, request, model_admin)
+        ]
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_superuser", "is_active", ("groups", RoleFilter)]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -25,3 +38,17 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def audit_subject(self, obj) -> str:
         return f"user:{obj.pk}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(DjangoGroupAdmin):
+    """Staff roles (groups), listed under their translated names (backoffice_site)."""
+
+    list_display = ["role"]
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, group: Group) -> str:
+        return gettext(group.name)
