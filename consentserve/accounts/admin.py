@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -52,3 +53,44 @@ class RoleAdmin(DjangoGroupAdmin):
     @admin.display(description=_("role"), ordering="name")
     def role(self, group: Group) -> str:
         return gettext(group.name)
+
+
+def titled(filter_class, title):
+    """A list filter under a translated title: allauth's fields have untranslated names."""
+
+    class Titled(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
+class SecondFactorAdmin(admin.ModelAdmin):
+    """allauth's list of second factors, with its columns and filters named in both languages
+    (allauth's model fields have no translated names). allauth's admin module is imported
+    after this one, so backoffice_site puts this in its place once all are loaded."""
+
+    raw_id_fields = ["user"]
+    list_display = ["account", "kind", "created", "last_used"]
+    list_filter = [
+        ("type", titled(admin.ChoicesFieldListFilter, _("kind"))),
+        ("created_at", titled(admin.DateFieldListFilter, _("set up"))),
+        ("last_used_at", titled(admin.DateFieldListFilter, _("last used"))),
+    ]
+
+    @admin.display(description=_("account"), ordering="user__email")
+    def account(self, obj: Authenticator):
+        return obj.user
+
+    @admin.display(description=_("kind"), ordering="type")
+    def kind(self, obj: Authenticator) -> str:
+        return obj.get_type_display()
+
+    @admin.display(description=_("set up"), ordering="created_at")
+    def created(self, obj: Authenticator):
+        return obj.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, obj: Authenticator):
+        return obj.last_used_at

@@ -33,6 +33,12 @@ def backoffice_site_install() -> None:
     apps.get_app_config("account").verbose_name = _("Sign-in addresses")
     mfa = apps.get_app_config("mfa")
     mfa.verbose_name = _("Two-factor authentication")
-    authenticator = mfa.get_model("Authenticator")._meta
-    authenticator.verbose_name = _("second factor")
-    authenticator.verbose_name_plural = _("second factors")
+    authenticator = mfa.get_model("Authenticator")
+    authenticator._meta.verbose_name = _("second factor")
+    authenticator._meta.verbose_name_plural = _("second factors")
+
+    from .admin import SecondFactorAdmin
+
+    if admin.site.is_registered(authenticator):
+        admin.site.unregister(authenticator)
+    admin.site.register(authenticator, SecondFactorAdmin)
