@@ -37,6 +37,12 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            field.label_from_instance = lambda group: gettext(group.name)  # staff roles
+        return field
+
     def audit_subject(self, obj) -> str:
         return f"user:{obj.pk}"
 
