@@ -62,6 +62,8 @@ ENGLISH = [
     "Can add",
     "Can change",
     "Can view",
+    "Raw passwords",
+    "After you’ve created",
 ]
 
 
@@ -104,6 +106,11 @@ def test_no_english_word_on_the_german_index_and_lists(client, admin_user):
     pages = ["/backoffice/"] + [
         reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         for model in admin.site._registry
+    ]
+    # The pages of a staff member, with the choices of roles and permissions.
+    pages += [
+        f"/backoffice/accounts/user/{admin_user.pk}/change/",
+        "/backoffice/accounts/user/add/",
     ]
     found = {}
     for path in pages:

@@ -10,6 +10,37 @@ from consentserve.audit.audited_admin import AuditedAdmin
 
 from .models import User
 
+# Django names the permissions it creates in English ("Can add invitation") and stores the
+# names; the back office shows them from their parts instead, in the reader's language.
+PERMISSION_ACTIONS = {
+    "add": _("may add"),
+    "change": _("may change"),
+    "delete": _("may delete"),
+    "view": _("may view"),
+}
+
+
+def permission_label(permission) -> str:
+    content_type = permission.content_type
+    model = content_type.model_class()
+    if model is None:
+        return str(permission)
+    action = permission.codename.split("_", 1)[0]
+    if action in PERMISSION_ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
+        what = PERMISSION_ACTIONS[action]
+    else:
+        what = gettext(permission.name)
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {what}"
+
+
+def translated_labels(field, name: str):
+    """Role and permission choices of the user and role forms, named in the reader's language."""
+    if field is not None and name == "groups":
+        field.label_from_instance = lambda group: gettext(group.name)  # staff roles
+    if field is not None and name in ("permissions", "user_permissions"):
+        field.label_from_instance = permission_label
+    return field
+
 
 class RoleFilter(admin.RelatedFieldListFilter):
     """Filters users by staff role, the role names in the reader's language."""
@@ -39,9 +70,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name == "groups":
-            field.label_from_instance = lambda group: gettext(group.name)  # staff roles
-        return field
+        return translated_labels(field, db_field.name)
 
     def audit_subject(self, obj) -> str:
         return f"user:{obj.pk}"
@@ -55,6 +84,10 @@ class RoleAdmin(DjangoGroupAdmin):
     """Staff roles (groups), listed under their translated names (backoffice_site)."""
 
     list_display = ["role"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return translated_labels(field, db_field.name)
 
     @admin.display(description=_("role"), ordering="name")
     def role(self, group: Group) -> str:

@@ -14,6 +14,33 @@ from django.utils.translation import gettext_noop
 # Django prefers because the app comes before allauth in INSTALLED_APPS (as formal_german).
 ALLAUTH_TERMS = (gettext_noop("TOTP Authenticator"),)
 
+# Django's own German lacks these (newer strings of the user pages); translated in this app's
+# catalogue, which fills what Django's leaves empty.
+DJANGO_TERMS = (
+    gettext_noop("Conflicting form data submitted. Please try again."),
+    gettext_noop("Password-based authentication was disabled."),
+    gettext_noop("Set password: %s"),
+    gettext_noop("Reset password"),
+    gettext_noop("Set password"),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. If disabled, "
+        "they may still be able to authenticate using other backends, such as Single Sign-On "
+        "or LDAP."
+    ),
+    gettext_noop("Password-based authentication"),
+    gettext_noop("Enabled"),
+    gettext_noop("Disabled"),
+    gettext_noop("Raw passwords are not stored, so there is no way to see the user’s password."),
+    gettext_noop("Enable password-based authentication for this user by setting a password."),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop(
+        "This action will <strong>enable</strong> password-based authentication for this user."
+    ),
+    gettext_noop("Disable password-based authentication"),
+    gettext_noop("Enable password-based authentication"),
+    gettext_noop("In case you’ve forgotten, you are:"),
+)
+
 # The staff roles are groups whose names are data (privacy's migration 0005 creates them, and
 # code finds them by name); the back office shows them translated.
 STAFF_ROLE_NAMES = (
@@ -31,6 +58,8 @@ def backoffice_site_install() -> None:
     admin.site.site_url = None
 
     apps.get_app_config("account").verbose_name = _("Sign-in addresses")
+    # Django's German keeps "Sessions" (its permissions are listed on every staff member's page).
+    apps.get_app_config("sessions").verbose_name = _("Sign-in sessions")
     mfa = apps.get_app_config("mfa")
     mfa.verbose_name = _("Two-factor authentication")
     authenticator = mfa.get_model("Authenticator")
