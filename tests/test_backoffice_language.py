@@ -8,6 +8,7 @@ from html import unescape
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -107,10 +108,12 @@ def test_no_english_word_on_the_german_index_and_lists(client, admin_user):
         reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         for model in admin.site._registry
     ]
-    # The pages of a staff member, with the choices of roles and permissions.
+    # The pages of a staff member and a role, with the choices of roles and permissions.
+    role = Group.objects.get(name="Privacy officer")
     pages += [
         f"/backoffice/accounts/user/{admin_user.pk}/change/",
         "/backoffice/accounts/user/add/",
+        f"/backoffice/auth/group/{role.pk}/change/",
     ]
     found = {}
     for path in pages:
@@ -121,6 +124,10 @@ def test_no_english_word_on_the_german_index_and_lists(client, admin_user):
         if words:
             found[path] = words
     assert found == {}
+    role_page = visible_text(
+        client.get(f"/backoffice/auth/group/{role.pk}/change/").content.decode()
+    )
+    assert "Gruppe ändern Datenschutzbeauftragte" in role_page
 
 
 def test_the_word_list_finds_english():

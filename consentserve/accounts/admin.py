@@ -84,6 +84,13 @@ class RoleAdmin(DjangoGroupAdmin):
     """Staff roles (groups), listed under their translated names (backoffice_site)."""
 
     list_display = ["role"]
+    change_form_template = "accounts/role_change_form.html"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        group = self.get_object(request, object_id)
+        if group is not None:
+            extra_context = {**(extra_context or {}), "subtitle": gettext(group.name)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
