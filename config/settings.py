@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff: a second factor before the back office, and 30 minutes idle at most.
+    "consentserve.accounts.staff_security.StaffSecurityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "consentserve.core.csp.CSPMiddleware",
@@ -148,6 +150,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # TOTP secrets and recovery-code seeds are encrypted at rest like payment details (R-G-3).
 MFA_ADAPTER = "consentserve.accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "CONSENTserve"
+# The secret being set up is kept in the session encrypted, not in clear (accounts/totp_setup.py).
+MFA_FORMS = {"activate_totp": "consentserve.accounts.totp_setup.EncryptedSecretActivateTOTPForm"}
 # The session cookie lives at most two weeks, as the policy's cookie table says (R-C1-2).
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 # Rate-limit counters and spent TOTP codes live in the cache, which therefore must be shared by

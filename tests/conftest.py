@@ -22,7 +22,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.test import override_settings
-from support import Inbox, RedisServer, free_port
+from support import Inbox, RedisServer, free_port, with_second_factor
 
 from consentserve.privacy import access_log
 
@@ -42,6 +42,13 @@ def _travel(request):
         raise TypeError("pytest.mark.travel needs an aware time")
     with time_machine.travel(destination, tick=True):
         yield
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with the second factor every staff account needs for the back
+    office (issue 21); `admin_client` signs in as this user."""
+    return with_second_factor(admin_user)
 
 
 @pytest.fixture(autouse=True)

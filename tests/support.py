@@ -91,3 +91,15 @@ class RedisServer:
     def stop(self):
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_second_factor(user):
+    """Staff reach the back office only with a second factor set up (issue 21): an authenticator
+    app with a known secret, so a test can compute codes for it."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, STAFF_TOTP_SECRET)
+    return user

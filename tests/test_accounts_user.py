@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
+from support import with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,8 @@ def test_email_is_required_and_unique():
 
 
 def test_superuser_reaches_the_back_office(client):
-    get_user_model().objects.create_superuser("boss@example.com", "a-long-passphrase")
+    with_second_factor(
+        get_user_model().objects.create_superuser("boss@example.com", "a-long-passphrase")
+    )
     assert client.login(email="boss@example.com", password="a-long-passphrase")
     assert client.get("/backoffice/").status_code == 200

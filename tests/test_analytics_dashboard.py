@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from support import with_second_factor
 
 from consentserve.analytics.models import AnalyticsDaily, AnalyticsEvent
 from consentserve.analytics.selectors import report
@@ -56,6 +57,7 @@ def _staff(client, *, superuser=True):
     user = get_user_model().objects.create_user(
         email="staff@example.com", password="x", is_staff=True, is_superuser=superuser
     )
+    with_second_factor(user)
     client.force_login(user)
     return user
 

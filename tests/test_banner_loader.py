@@ -6,6 +6,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from support import with_second_factor
 from test_installations_linter import lint_clean_draft
 from test_installations_publish import _member
 from test_portal_factories import make_customer
@@ -178,6 +179,7 @@ def test_sign_in_portal_and_privacy_centre_embed_the_operator_banner_the_back_of
         assert response.status_code == 200, path
         assert embed in response.content.decode(), path
     staff = django_user_model.objects.create_superuser(email="staff@example.com", password="x")
+    with_second_factor(staff)
     client.force_login(staff)
     admin_page = client.get("/backoffice/")
     assert admin_page.status_code == 200

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 from pypdf import PdfReader
+from support import with_second_factor
 
 from consentserve.audit.models import AuditEntry
 from consentserve.privacy.record import processing_record, record_pdf
@@ -60,13 +61,15 @@ def officer(django_user_model):
         email="officer@example.com", password="x", is_staff=True
     )
     user.user_permissions.add(Permission.objects.get(codename="view_retentionrun"))
-    return user
+    return with_second_factor(user)
 
 
 @pytest.fixture
 def support(django_user_model):
-    return django_user_model.objects.create_user(
-        email="support@example.com", password="x", is_staff=True
+    return with_second_factor(
+        django_user_model.objects.create_user(
+            email="support@example.com", password="x", is_staff=True
+        )
     )
 
 

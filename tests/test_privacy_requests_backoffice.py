@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from support import with_second_factor
 from test_privacy_engine_world import build_world, hold
 
 from consentserve.audit.chain import verify
@@ -58,6 +59,7 @@ def _staff(role: str | None) -> Client:
     )
     if role:
         user.groups.add(Group.objects.get(name=role))
+    with_second_factor(user)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
@@ -170,8 +172,10 @@ def test_extension_before_the_first_deadline_is_announced_with_reasons_r_f_0b(
     assert "Data in 14 systems to search." in _body(mail)
     assert "30 April 2026" in _body(mail)
     assert AuditEntry.objects.filter(action="privacy_request.extended").count() == 1
-    # Only one extension, of at most two months in all.
-    again = _step(client, case, "extend", {"months": 1, "reasons": "more"})
+    # Only one extension, of at most two months in all. (Minutes later, on the same day: a staff
+    # session ends after 30 idle minutes.)
+    with time_machine.travel(datetime(2026, 3, 2, 16, 5, tzinfo=BERLIN), tick=False):
+        again = _step(client, case, "extend", {"months": 1, "reasons": "more"})
     assert again.status_code == 409
     assert "extended already" in again.content.decode()
 

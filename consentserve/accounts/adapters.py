@@ -10,6 +10,7 @@ from consentserve.core.crypto import decrypt, encrypt
 from consentserve.core.site_url import rebased
 
 from .invitee import AFTER_VERIFICATION, safe_next
+from .staff_audit import record_failed_password
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,6 +42,11 @@ class AccountAdapter(DefaultAccountAdapter):
         guesses per account. The per-address limit (`login_failed`, `…/ip`) stays on top."""
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}:{ratelimit.get_ip(request)}"
+
+    def authentication_failed(self, request: HttpRequest, **credentials) -> None:
+        """A wrong password for a staff account is audited (by account id only)."""
+        super().authentication_failed(request, **credentials)
+        record_failed_password(credentials)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "consentserve.privacy"
     label = "privacy"
-    verbose_name = "Privacy"
+    verbose_name = _("Privacy")
 
     def ready(self) -> None:
         # Validate the register at start-up: a broken register stops the process here.
