@@ -71,7 +71,8 @@ class Job:
     deadline: float = 600.0  # seconds for the whole scan
     byte_limit: int = 200 * 1024 * 1024
     shots_dir: str = ""
-    chromium: str = "/usr/bin/chromium"
+    # Empty: the `chromium` on PATH (CONSENTSERVE_CHROMIUM first), see run.chromium_path.
+    chromium: str = ""
 
 
 class StateRecorder:
