@@ -164,13 +164,17 @@ def schedules_run(now=None) -> list[Scan]:
         "installation"
     ):
         with transaction.atomic():
+            due_at = schedule.next_at
+            schedule.advance(now)
+            # Claimed by a conditional update: of two runs that saw it due, one queues the scan.
+            claimed = ScanSchedule.objects.filter(pk=schedule.pk, next_at=due_at).update(
+                next_at=schedule.next_at
+            )
             busy = Scan.objects.filter(
                 installation=schedule.installation,
                 status__in=(Scan.Status.QUEUED, Scan.Status.RUNNING),
             ).exists()
-            schedule.advance(now)
-            schedule.save(update_fields=["next_at"])
-            if busy:
+            if not claimed or busy:
                 continue
             scan = Scan.objects.create(
                 installation=schedule.installation, url=schedule.url, scheduled=True

@@ -3,6 +3,8 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from consentserve.core.jobs import once_per
+
 from . import services
 
 
@@ -12,5 +14,6 @@ def scan_task(scan_id: int) -> None:
 
 
 @db_periodic_task(crontab(minute="41"))
+@once_per("hour")
 def scan_schedules_hourly() -> int:
     return len(services.schedules_run())
